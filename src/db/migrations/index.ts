@@ -1,0 +1,9 @@
+import type { Migration } from "kysely/migration";
+import * as households from "./20261127T220000000Z-households.ts";
+import * as tokensAndAudit from "./20261127T220100000Z-tokens-and-audit.ts";
+
+/** Every migration, listed statically so that bundling or a moved folder cannot lose one. */
+export const migrations: Record<string, Migration> = {
+  "20261127T220000000Z-households": households,
+  "20261127T220100000Z-tokens-and-audit": tokensAndAudit,
+};

@@ -1,0 +1,87 @@
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+/** A `date` column: read back as `YYYY-MM-DD` text (see `dateAsText` in database.ts). */
+export type DateText = string;
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface HouseholdTable {
+  uscc: string;
+  name: string;
+  proprietor_id_hash: string;
+  proprietor_name: string | null;
+  proprietor_groups: string[];
+  proprietor_dishonest_debtor: boolean;
+  county_code: string;
+  industry_code: string | null;
+  registered_on: DateText;
+  status: string;
+  annual_reports: number[];
+  abnormal_listed: boolean;
+  serious_violation_listed: boolean;
+  tax_abnormal: boolean;
+  seasonal: boolean;
+  /** Hash of the record as imported: unchanged facts keep it, so corrections survive a re-import. */
+  record_hash: string;
+  /** When the facts last changed (not merely re-imported). */
+  facts_changed_at: Timestamp;
+  imported_at: Timestamp;
+}
+
+export interface HouseholdYearTable {
+  uscc: string;
+  year: number;
+  tax_paid: number | null;
+  insured_employees: number | null;
+  revenue: number | null;
+}
+
+export interface HouseholdSuspensionTable {
+  uscc: string;
+  seq: number;
+  from_on: DateText;
+  to_on: DateText | null;
+}
+
+export interface HouseholdPenaltyTable {
+  uscc: string;
+  seq: number;
+  decided_on: DateText;
+  kind: string;
+  repaired_on: DateText | null;
+}
+
+export interface ApiTokenTable {
+  id: Generated<string>;
+  token_hash: string;
+  role: string;
+  /** department code, county code (null: city-wide operator), bank code, or USCC. */
+  scope_code: string | null;
+  label: string;
+  created_at: Generated<Timestamp>;
+  revoked_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Generated<Timestamp>;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  before: unknown | null;
+  after: unknown | null;
+  reason: string | null;
+}
+
+export interface Database {
+  household: HouseholdTable;
+  household_year: HouseholdYearTable;
+  household_suspension: HouseholdSuspensionTable;
+  household_penalty: HouseholdPenaltyTable;
+  api_token: ApiTokenTable;
+  audit_log: AuditLogTable;
+}
+
+export type HouseholdRow = Selectable<HouseholdTable>;
+export type NewHousehold = Insertable<HouseholdTable>;
+export type ApiTokenRow = Selectable<ApiTokenTable>;

@@ -1,0 +1,66 @@
+import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
+import ErrorsPlugin from "@pothos/plugin-errors";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { ForbiddenError } from "../errors.ts";
+import type { Context } from "./context.ts";
+
+/** The largest page any connection serves (`first` above it is refused). */
+export const MAX_PAGE_SIZE = 500;
+
+export interface AuthScopes {
+  /** Anyone, token or not. */
+  public: boolean;
+  /** Any valid token. */
+  signedIn: boolean;
+  department: boolean;
+  operator: boolean;
+  /** An operator without a county: city-wide. */
+  cityOperator: boolean;
+  bank: boolean;
+  household: boolean;
+}
+
+export type Scalars = {
+  Date: { Input: string; Output: string };
+  DateTime: { Input: Date; Output: Date | string };
+  JSON: { Input: unknown; Output: unknown };
+};
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: AuthScopes;
+  Scalars: Scalars;
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, ComplexityPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => {
+      const role = ctx.principal.role;
+      return {
+        public: true,
+        signedIn: role !== "PUBLIC",
+        department: role === "DEPARTMENT",
+        operator: role === "OPERATOR",
+        cityOperator: ctx.principal.role === "OPERATOR" && ctx.principal.countyCode === null,
+        bank: role === "BANK",
+        household: role === "HOUSEHOLD",
+      };
+    },
+    unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(result.message),
+  },
+  relay: {
+    clientMutationId: "omit",
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    cursorType: "String",
+  },
+  errors: { defaultTypes: [] },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: { depth: 12, breadth: 200, complexity: 20_000 },
+  },
+});

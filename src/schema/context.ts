@@ -1,0 +1,20 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Principal } from "../auth/principal.ts";
+import type { Engine } from "../db/database.ts";
+import type { Database } from "../db/types.ts";
+
+/** What the service is built from: passed in, never module-level singletons. */
+export interface AppDeps {
+  db: Kysely<Database>;
+  engine: Engine;
+  logger: Logger;
+  /** The clock; tests pass a fixed one. */
+  now: () => Date;
+}
+
+/** One GraphQL request's context. */
+export interface Context extends AppDeps {
+  principal: Principal;
+  requestId: string;
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import pg from "pg";
+import { afterAll, beforeAll, describe } from "vitest";
+import { type DatabaseHandle, type Engine, openDatabase } from "../../src/db/database.ts";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+
+/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export const testEngines: Engine[] = process.env.TEST_DATABASE_URL
+  ? ["pglite", "postgres"]
+  : ["pglite"];
+
+export interface TestDatabase extends DatabaseHandle {
+  /** Empties every table (migrations stay applied). */
+  reset(): Promise<void>;
+}
+
+/**
+ * Opens a migrated database of the engine: PGlite in memory, or on PostgreSQL a schema of its own
+ * (dropped afterwards), so a run starts empty whatever an earlier run left in that database.
+ */
+export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
+  let handle: DatabaseHandle;
+  let dropSchema = async () => {};
+  if (engine === "postgres") {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error("TEST_DATABASE_URL is not set");
+    const schema = `test_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    handle = await openDatabase({ url, searchPath: schema, poolSize: 4 });
+    dropSchema = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    };
+  } else {
+    handle = await openDatabase({ dataDir: "memory://" });
+  }
+  await migrateToLatest(handle.db);
+  return {
+    ...handle,
+    async reset() {
+      const tables = await sql<{ name: string }>`
+        SELECT tablename AS name FROM pg_tables
+        WHERE schemaname = current_schema() AND tablename NOT LIKE 'kysely_migration%'`.execute(
+        handle.db,
+      );
+      if (tables.rows.length === 0) return;
+      const list = tables.rows.map((t) => `"${t.name}"`).join(", ");
+      await sql.raw(`TRUNCATE ${list} CASCADE`).execute(handle.db);
+    },
+    async close() {
+      await handle.close();
+      await dropSchema();
+    },
+  };
+}
+
+/**
+ * Declares the suite once per engine. `getDb()` inside tests returns that engine's database.
+ */
+export function describeEachEngine(
+  title: string,
+  suite: (getDb: () => TestDatabase) => void,
+): void {
+  for (const engine of testEngines) {
+    describe(`${title} [${engine}]`, () => {
+      let database: TestDatabase | undefined;
+      beforeAll(async () => {
+        database = await openTestDatabase(engine);
+      });
+      afterAll(async () => {
+        await database?.close();
+      });
+      suite(() => {
+        if (!database) throw new Error("database not open yet");
+        return database;
+      });
+    });
+  }
+}
