@@ -73,6 +73,47 @@ export interface AuditLogTable {
   reason: string | null;
 }
 
+// ── Typing (src/typing) ──────────────────────────────────────────────────────
+export interface TypingRunTable {
+  id: Generated<string>;
+  as_of: DateText;
+  standard_version: string;
+  /** YEARLY: the yearly run after annual reports (the 名特优新 quota's base); ADHOC otherwise. */
+  kind: Generated<string>;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  counts: unknown | null;
+  created_by: string;
+}
+
+export interface TypingResultTable {
+  run_id: string;
+  uscc: string;
+  type: string;
+  codes: string[];
+}
+
+export interface TypingCorrectionTable {
+  uscc: string;
+  type: string;
+  facts_changed_at: Timestamp;
+  objection_id: string;
+  reason: string;
+  corrected_at: Generated<Timestamp>;
+}
+
+// ── Categories (src/categories) ──────────────────────────────────────────────
+export interface CategoryRecognitionTable {
+  id: Generated<string>;
+  uscc: string;
+  category: string;
+  recognized_on: DateText;
+  valid_from: DateText;
+  valid_until: DateText;
+  ended_on: DateText | null;
+  end_reason: string | null;
+}
+
 export interface Database {
   household: HouseholdTable;
   household_year: HouseholdYearTable;
@@ -80,6 +121,10 @@ export interface Database {
   household_penalty: HouseholdPenaltyTable;
   api_token: ApiTokenTable;
   audit_log: AuditLogTable;
+  typing_run: TypingRunTable;
+  typing_result: TypingResultTable;
+  typing_correction: TypingCorrectionTable;
+  category_recognition: CategoryRecognitionTable;
 }
 
 export type HouseholdRow = Selectable<HouseholdTable>;
