@@ -1,4 +1,60 @@
+import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { printSchema } from "graphql";
+import { pino } from "pino";
 import type { Config } from "../config.ts";
+import { openDatabase } from "../db/database.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import type { AppDeps } from "../schema/context.ts";
+import { schema } from "../schema/index.ts";
+import { startHttpServer } from "../server/create-server.ts";
+import { prepareDemo } from "./demo.ts";
 
-export function registerServeCommands(_program: Command, _config: Config): void {}
+export function registerServeCommands(program: Command, config: Config): void {
+  program
+    .command("start")
+    .description("migrate, load demo data when the database is empty, print demo tokens, serve")
+    .option("--households <n>", "demo households to generate when empty", "2000")
+    .action(async (options: { households: string }) => {
+      await serve(config, { demoHouseholds: Number(options.households) });
+    });
+  program
+    .command("serve")
+    .description("migrate and serve (no demo data, no demo tokens)")
+    .action(async () => {
+      await serve(config, {});
+    });
+  program
+    .command("schema")
+    .description("GraphQL schema")
+    .command("print")
+    .description("print the GraphQL schema (SDL)")
+    .option("--out <file>", "write to a file instead of stdout")
+    .action((options: { out?: string }) => {
+      const sdl = `${printSchema(schema)}\n`;
+      if (options.out) writeFileSync(options.out, sdl);
+      else process.stdout.write(sdl);
+    });
+}
+
+async function serve(config: Config, options: { demoHouseholds?: number }): Promise<void> {
+  const logger = pino({ level: config.logLevel, redact: ["req.headers.authorization", "token"] });
+  const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(handle.db);
+  const deps: AppDeps = { db: handle.db, engine: handle.engine, logger, now: () => new Date() };
+  const demo =
+    options.demoHouseholds !== undefined
+      ? await prepareDemo(deps, options.demoHouseholds)
+      : undefined;
+  const server = await startHttpServer(deps, { port: config.port, host: "0.0.0.0" });
+  const where = handle.engine === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL";
+  console.log(`\n直享 Zhixiang serving GraphQL at ${server.url} (${where})`);
+  if (demo) console.log(demo.instructions(server.url));
+  const stop = async () => {
+    await server.close();
+    await handle.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

@@ -9,17 +9,17 @@ export interface HouseholdTable {
   name: string;
   proprietor_id_hash: string;
   proprietor_name: string | null;
-  proprietor_groups: string[];
-  proprietor_dishonest_debtor: boolean;
+  proprietor_groups: Generated<string[]>;
+  proprietor_dishonest_debtor: Generated<boolean>;
   county_code: string;
   industry_code: string | null;
   registered_on: DateText;
   status: string;
-  annual_reports: number[];
-  abnormal_listed: boolean;
-  serious_violation_listed: boolean;
-  tax_abnormal: boolean;
-  seasonal: boolean;
+  annual_reports: Generated<number[]>;
+  abnormal_listed: Generated<boolean>;
+  serious_violation_listed: Generated<boolean>;
+  tax_abnormal: Generated<boolean>;
+  seasonal: Generated<boolean>;
   /** Hash of the record as imported: unchanged facts keep it, so corrections survive a re-import. */
   record_hash: string;
   /** When the facts last changed (not merely re-imported). */

@@ -3,7 +3,7 @@ import ComplexityPlugin from "@pothos/plugin-complexity";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { ForbiddenError } from "../errors.ts";
+import { ForbiddenError, UnauthenticatedError } from "../errors.ts";
 import type { Context } from "./context.ts";
 
 /** The largest page any connection serves (`first` above it is refused). */
@@ -49,7 +49,11 @@ export const builder = new SchemaBuilder<{
         household: role === "HOUSEHOLD",
       };
     },
-    unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(result.message),
+    // No token at all is UNAUTHENTICATED; a token of the wrong role or scope is FORBIDDEN.
+    unauthorizedError: (_parent, ctx, _info, result) =>
+      ctx.principal.role === "PUBLIC"
+        ? new UnauthenticatedError("this needs a token: send `Authorization: Bearer <token>`")
+        : new ForbiddenError(result.message),
   },
   relay: {
     clientMutationId: "omit",

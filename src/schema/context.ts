@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.ts";
 import type { Engine } from "../db/database.ts";
 import type { Database } from "../db/types.ts";
+import { createHouseholdLoaders, type HouseholdLoaders } from "../loaders/household-loaders.ts";
 
 /** What the service is built from: passed in, never module-level singletons. */
 export interface AppDeps {
@@ -17,4 +18,15 @@ export interface AppDeps {
 export interface Context extends AppDeps {
   principal: Principal;
   requestId: string;
+  loaders: HouseholdLoaders;
+}
+
+export function createContext(deps: AppDeps, principal: Principal, requestId: string): Context {
+  return {
+    ...deps,
+    logger: deps.logger.child({ requestId }),
+    principal,
+    requestId,
+    loaders: createHouseholdLoaders(deps.db),
+  };
 }

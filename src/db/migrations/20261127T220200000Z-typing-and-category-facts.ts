@@ -68,7 +68,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ["category_recognition", "typing_correction", "typing_result", "typing_run"]) {
+  for (const table of [
+    "category_recognition",
+    "typing_correction",
+    "typing_result",
+    "typing_run",
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

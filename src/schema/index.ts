@@ -1,0 +1,8 @@
+// Imports every type module (each registers itself on the builder) and builds the schema.
+// One line per area; keep them sorted.
+import { builder } from "./builder.ts";
+import "./scalars.ts";
+import "./health.ts";
+import "./household.ts";
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,126 @@
+import { beforeAll, expect, it } from "vitest";
+import type { Principal } from "../../src/auth/principal.ts";
+import { describeEachEngine } from "../support/databases.ts";
+import { errorCodes, runGraphQL, testDeps } from "../support/graphql.ts";
+import { insertHouseholds } from "../support/households.ts";
+
+const ERQI = "92410103MA0000001X";
+const ERQI_2 = "92410103MA0000002X";
+const JINSHUI = "92410105MA0000003X";
+
+const cityOperator: Principal = { role: "OPERATOR", tokenId: "t1", countyCode: null };
+const erqiOperator: Principal = { role: "OPERATOR", tokenId: "t2", countyCode: "410103" };
+const bank: Principal = { role: "BANK", tokenId: "t3", bankCode: "ZZBANK" };
+const self: Principal = { role: "HOUSEHOLD", tokenId: "t4", uscc: ERQI };
+
+const LIST = `query($filter: HouseholdFilter, $first: Int, $after: String) {
+  households(filter: $filter, first: $first, after: $after) {
+    edges { cursor node { uscc countyCode } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+describeEachEngine("GraphQL households", (getDb) => {
+  beforeAll(async () => {
+    await getDb().reset();
+    await insertHouseholds(getDb().db, [
+      { uscc: ERQI, proprietor_groups: ["VETERAN"] },
+      { uscc: ERQI_2, status: "REVOKED" },
+      { uscc: JINSHUI, industry_code: "H6210" },
+    ]);
+    await getDb()
+      .db.insertInto("household_year")
+      .values([
+        { uscc: ERQI, year: 2024, tax_paid: 3600, insured_employees: 2, revenue: 452000 },
+        { uscc: ERQI, year: 2023, tax_paid: null, insured_employees: null, revenue: 410000 },
+      ])
+      .execute();
+  });
+
+  it("pages through all households for a city-wide operator, in USCC order", async () => {
+    const deps = testDeps(getDb());
+    const first = await runGraphQL<any>(deps, cityOperator, LIST, { first: 2 });
+    expect(first.errors).toBeUndefined();
+    expect(first.data.households.edges.map((e: any) => e.node.uscc)).toEqual([ERQI, ERQI_2]);
+    expect(first.data.households.pageInfo.hasNextPage).toBe(true);
+    const second = await runGraphQL<any>(deps, cityOperator, LIST, {
+      first: 2,
+      after: first.data.households.pageInfo.endCursor,
+    });
+    expect(second.data.households.edges.map((e: any) => e.node.uscc)).toEqual([JINSHUI]);
+    expect(second.data.households.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it("filters by county, industry prefix and status", async () => {
+    const deps = testDeps(getDb());
+    const byIndustry = await runGraphQL<any>(deps, cityOperator, LIST, {
+      filter: { industryCode: "H62" },
+    });
+    expect(byIndustry.data.households.edges.map((e: any) => e.node.uscc)).toEqual([JINSHUI]);
+    const byStatus = await runGraphQL<any>(deps, cityOperator, LIST, {
+      filter: { status: "REVOKED" },
+    });
+    expect(byStatus.data.households.edges.map((e: any) => e.node.uscc)).toEqual([ERQI_2]);
+  });
+
+  it("keeps a county operator to its county", async () => {
+    const deps = testDeps(getDb());
+    const own = await runGraphQL<any>(deps, erqiOperator, LIST, {});
+    expect(own.data.households.edges.map((e: any) => e.node.countyCode)).toEqual([
+      "410103",
+      "410103",
+    ]);
+    const other = await runGraphQL(deps, erqiOperator, LIST, { filter: { countyCode: "410105" } });
+    expect(errorCodes(other)).toEqual(["FORBIDDEN"]);
+    const single = await runGraphQL(
+      deps,
+      erqiOperator,
+      `{ household(uscc: "${JINSHUI}") { uscc } }`,
+    );
+    expect(errorCodes(single)).toEqual(["FORBIDDEN"]);
+  });
+
+  it("shows a household itself with its yearly figures, unknown figures as null", async () => {
+    const deps = testDeps(getDb());
+    const mine = await runGraphQL<any>(
+      deps,
+      self,
+      `{ household(uscc: "${ERQI}") { uscc proprietor { groups } yearly { year taxPaid revenue } } }`,
+    );
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data.household).toEqual({
+      uscc: ERQI,
+      proprietor: { groups: ["VETERAN"] },
+      yearly: [
+        { year: 2023, taxPaid: null, revenue: 410000 },
+        { year: 2024, taxPaid: 3600, revenue: 452000 },
+      ],
+    });
+    const other = await runGraphQL(deps, self, `{ household(uscc: "${JINSHUI}") { uscc } }`);
+    expect(errorCodes(other)).toEqual(["FORBIDDEN"]);
+  });
+
+  it("shows a bank and the public nothing of a household", async () => {
+    const deps = testDeps(getDb());
+    expect(
+      errorCodes(await runGraphQL(deps, bank, `{ household(uscc: "${ERQI}") { uscc } }`)),
+    ).toEqual(["FORBIDDEN"]);
+    expect(errorCodes(await runGraphQL(deps, { role: "PUBLIC" }, LIST, {}))).toEqual([
+      "UNAUTHENTICATED",
+    ]);
+  });
+
+  it("refuses pages over 500 and malformed cursors with the argument named", async () => {
+    const deps = testDeps(getDb());
+    const tooBig = await runGraphQL(deps, cityOperator, LIST, { first: 501 });
+    expect(tooBig.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "first",
+    });
+    const badCursor = await runGraphQL(deps, cityOperator, LIST, { after: "not a cursor!" });
+    expect(badCursor.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      argument: "after",
+    });
+  });
+});
