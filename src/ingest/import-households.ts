@@ -1,0 +1,311 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "../db/types.ts";
+import { BadInputError } from "../errors.ts";
+import { type HouseholdRecord, householdHash, householdJson } from "./household-record.ts";
+import { createHouseholdValidator, type FieldError } from "./household-validator.ts";
+
+export interface ImportOptions {
+  /** Import the valid lines and reject the others (default: any invalid line imports nothing). */
+  skipInvalid?: boolean;
+  /** Households per INSERT; memory holds at most two batches. */
+  batchSize?: number;
+  /** Called for every rejected line, in the order found (a repeated USCC once its batch is written). */
+  onReject?: (rejected: RejectedLine) => void | Promise<void>;
+  /** Called after each batch is written. */
+  onProgress?: (progress: ImportSummary) => void;
+}
+
+export interface RejectedLine {
+  /** 1-based line number in the input, blank lines counted. */
+  line: number;
+  text: string;
+  errors: FieldError[];
+}
+
+export interface ImportSummary {
+  /** Non-blank lines read. */
+  lines: number;
+  /** Valid households written: inserted + changed + unchanged. */
+  imported: number;
+  /** Households new to the database. */
+  inserted: number;
+  /** Households whose facts changed (their record hash differs). */
+  changed: number;
+  /** Households re-imported with identical facts: `facts_changed_at` kept. */
+  unchanged: number;
+  rejected: number;
+}
+
+/** An import with invalid lines and without `skipInvalid`: nothing was written. */
+export class HouseholdImportError extends BadInputError {
+  constructor(
+    readonly summary: ImportSummary,
+    /** The first rejected lines (all of them are given to `onReject`). */
+    readonly sample: RejectedLine[],
+  ) {
+    const first = sample[0];
+    super(
+      `${summary.rejected} of ${summary.lines} lines are invalid; nothing was imported` +
+        (first ? ` (first: ${formatRejection(first)[0]})` : ""),
+      "lines",
+      { rejected: summary.rejected, sample },
+    );
+  }
+}
+
+/** `line N: field: reason`, one string per error (`line N: reason` for a whole-line error). */
+export function formatRejection(rejected: RejectedLine): string[] {
+  return rejected.errors.map((e) =>
+    e.field
+      ? `line ${rejected.line}: ${e.field}: ${e.reason}`
+      : `line ${rejected.line}: ${e.reason}`,
+  );
+}
+
+const SAMPLE_SIZE = 100;
+
+interface Pending {
+  line: number;
+  text: string;
+  record: HouseholdRecord;
+  hash: string;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Imports household records, one JSON object a line (contracts/household-record.schema.json).
+ *
+ * Everything happens in one transaction: either all valid lines are written (every line, unless
+ * `skipInvalid`) or nothing is. Lines stream through: a batch is validated while the previous
+ * one is being written, and reading waits for that write, so memory stays at two batches
+ * whatever the input's length. A household already present is replaced by the new record;
+ * when its canonical record is identical (same `record_hash`), `facts_changed_at` is kept.
+ * A USCC may appear only once in an input: a repeat is rejected like an invalid line.
+ */
+export async function importHouseholds(
+  db: Db,
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  if (db.isTransaction) return importInTransaction(db as Transaction<Database>, lines, options);
+  return db.transaction().execute((trx) => importInTransaction(trx, lines, options));
+}
+
+async function importInTransaction(
+  trx: Transaction<Database>,
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: ImportOptions,
+): Promise<ImportSummary> {
+  const batchSize = options.batchSize ?? 2000;
+  const validate = createHouseholdValidator();
+  const summary: ImportSummary = {
+    lines: 0,
+    imported: 0,
+    inserted: 0,
+    changed: 0,
+    unchanged: 0,
+    rejected: 0,
+  };
+  const sample: RejectedLine[] = [];
+  const reject = async (rejected: RejectedLine) => {
+    summary.rejected++;
+    if (sample.length < SAMPLE_SIZE) sample.push(rejected);
+    await options.onReject?.(rejected);
+  };
+
+  // One batch is written while the next is read and validated: the database and the parser work
+  // at the same time, and the loop waits for the previous write before starting the next one.
+  let writing: Promise<void> = Promise.resolve();
+  const write = async (batch: Pending[]) => {
+    await writing;
+    writing = writeBatch(trx, batch, summary, reject).then(() => options.onProgress?.(summary));
+    // Attach a handler now (the promise is awaited later) so a failure is never "unhandled".
+    writing.catch(() => {});
+  };
+
+  let batch: Pending[] = [];
+  let lineInBatch = new Map<string, number>();
+  let lineNumber = 0;
+  for await (const raw of lines) {
+    lineNumber++;
+    const text = lineNumber === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (text.trim() === "") continue;
+    summary.lines++;
+    const result = validate(text);
+    if (!result.ok) {
+      await reject({ line: lineNumber, text, errors: result.errors });
+      continue;
+    }
+    const { record } = result;
+    const earlier = lineInBatch.get(record.uscc);
+    if (earlier !== undefined) {
+      await reject({ line: lineNumber, text, errors: [repeatedUscc(`line ${earlier}`)] });
+      continue;
+    }
+    lineInBatch.set(record.uscc, lineNumber);
+    const json = householdJson(record);
+    batch.push({ line: lineNumber, text, record, hash: householdHash(json) });
+    if (batch.length >= batchSize) {
+      await write(batch);
+      batch = [];
+      lineInBatch = new Map();
+    }
+  }
+  if (batch.length > 0) await write(batch);
+  await writing;
+
+  if (summary.rejected > 0 && !options.skipInvalid) {
+    // Thrown inside the transaction: it rolls back, so nothing of this input is kept.
+    throw new HouseholdImportError(summary, sample);
+  }
+  return summary;
+}
+
+function repeatedUscc(where: string): FieldError {
+  return {
+    field: "uscc",
+    reason: `repeats the household of ${where}; a USCC may appear once in an input`,
+  };
+}
+
+/**
+ * Upserts one batch of households, then rewrites the yearly figures, suspensions and penalties
+ * of those whose facts changed. Each statement takes one array a column (`unnest`), so the
+ * number of parameters does not grow with the batch.
+ */
+async function writeBatch(
+  trx: Transaction<Database>,
+  batch: Pending[],
+  summary: ImportSummary,
+  reject: (rejected: RejectedLine) => Promise<void>,
+): Promise<void> {
+  const col = <T>(pick: (r: HouseholdRecord) => T): T[] => batch.map((p) => pick(p.record));
+  // `imported_at = now()` (the transaction's start) marks a row as written by this import; a
+  // conflict with such a row is a USCC repeated in the input, which the WHERE leaves untouched
+  // and RETURNING therefore omits.
+  const written = await sql<{ uscc: string; inserted: boolean; changed: boolean }>`
+    INSERT INTO household (
+      uscc, name, proprietor_id_hash, proprietor_name, proprietor_groups,
+      proprietor_dishonest_debtor, county_code, industry_code, registered_on, status,
+      annual_reports, abnormal_listed, serious_violation_listed, tax_abnormal, seasonal,
+      record_hash, facts_changed_at, imported_at)
+    SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, string_to_array(t.groups, ','),
+      t.dishonest, t.county, t.industry, t.registered, t.status,
+      string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
+      t.seasonal, t.hash, now(), now()
+    FROM unnest(
+      ${col((r) => r.uscc)}::text[], ${col((r) => r.name)}::text[],
+      ${col((r) => r.proprietor.idHash)}::text[], ${col((r) => r.proprietor.name ?? null)}::text[],
+      ${col((r) => r.proprietor.groups.join(","))}::text[],
+      ${col((r) => r.proprietor.dishonestDebtor)}::bool[], ${col((r) => r.countyCode)}::text[],
+      ${col((r) => r.industryCode ?? null)}::text[], ${col((r) => r.registeredOn)}::date[],
+      ${col((r) => r.status)}::text[], ${col((r) => r.annualReports.join(","))}::text[],
+      ${col((r) => r.abnormalListed)}::bool[], ${col((r) => r.seriousViolationListed)}::bool[],
+      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[],
+      ${batch.map((p) => p.hash)}::text[]
+    ) AS t(uscc, name, id_hash, proprietor_name, groups, dishonest, county, industry,
+      registered, status, reports, abnormal, serious, tax_abnormal, seasonal, hash)
+    ON CONFLICT (uscc) DO UPDATE SET
+      name = excluded.name,
+      proprietor_id_hash = excluded.proprietor_id_hash,
+      proprietor_name = excluded.proprietor_name,
+      proprietor_groups = excluded.proprietor_groups,
+      proprietor_dishonest_debtor = excluded.proprietor_dishonest_debtor,
+      county_code = excluded.county_code,
+      industry_code = excluded.industry_code,
+      registered_on = excluded.registered_on,
+      status = excluded.status,
+      annual_reports = excluded.annual_reports,
+      abnormal_listed = excluded.abnormal_listed,
+      serious_violation_listed = excluded.serious_violation_listed,
+      tax_abnormal = excluded.tax_abnormal,
+      seasonal = excluded.seasonal,
+      record_hash = excluded.record_hash,
+      facts_changed_at = CASE WHEN household.record_hash = excluded.record_hash
+        THEN household.facts_changed_at ELSE excluded.facts_changed_at END,
+      imported_at = excluded.imported_at
+    WHERE household.imported_at <> excluded.imported_at
+    RETURNING uscc, (xmax = 0) AS inserted, (facts_changed_at = imported_at) AS changed
+  `.execute(trx);
+
+  const outcome = new Map(written.rows.map((row) => [row.uscc, row]));
+  const replaced: string[] = [];
+  const fresh: HouseholdRecord[] = [];
+  for (const pending of batch) {
+    const row = outcome.get(pending.record.uscc);
+    if (!row) {
+      await reject({
+        line: pending.line,
+        text: pending.text,
+        errors: [repeatedUscc("an earlier line")],
+      });
+      continue;
+    }
+    summary.imported++;
+    if (row.inserted) summary.inserted++;
+    else if (row.changed) summary.changed++;
+    else summary.unchanged++;
+    if (row.changed) fresh.push(pending.record);
+    if (row.changed && !row.inserted) replaced.push(pending.record.uscc);
+  }
+
+  if (replaced.length > 0) {
+    for (const table of ["household_year", "household_suspension", "household_penalty"] as const) {
+      await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${replaced}::text[])`).execute();
+    }
+  }
+  await insertChildren(trx, fresh);
+}
+
+async function insertChildren(trx: Transaction<Database>, records: HouseholdRecord[]) {
+  const years = { uscc: [] as string[], year: [] as number[], tax: [] as (number | null)[] };
+  const insured: (number | null)[] = [];
+  const revenue: (number | null)[] = [];
+  const suspensions = { uscc: [] as string[], seq: [] as number[], from: [] as string[] };
+  const suspensionTo: (string | null)[] = [];
+  const penalties = { uscc: [] as string[], seq: [] as number[], decided: [] as string[] };
+  const penaltyKind: string[] = [];
+  const repaired: (string | null)[] = [];
+  for (const r of records) {
+    for (const y of r.yearly) {
+      years.uscc.push(r.uscc);
+      years.year.push(y.year);
+      years.tax.push(y.taxPaid);
+      insured.push(y.insuredEmployees);
+      revenue.push(y.revenue);
+    }
+    // seq is the position in the canonical (sorted) list, so it is a function of the facts.
+    r.suspensions.forEach((s, seq) => {
+      suspensions.uscc.push(r.uscc);
+      suspensions.seq.push(seq);
+      suspensions.from.push(s.from);
+      suspensionTo.push(s.to);
+    });
+    r.penalties.forEach((p, seq) => {
+      penalties.uscc.push(r.uscc);
+      penalties.seq.push(seq);
+      penalties.decided.push(p.decidedOn);
+      penaltyKind.push(p.kind);
+      repaired.push(p.repairedOn);
+    });
+  }
+  if (years.uscc.length > 0) {
+    await sql`
+      INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
+      SELECT * FROM unnest(${years.uscc}::text[], ${years.year}::smallint[],
+        ${years.tax}::float8[], ${insured}::int[], ${revenue}::float8[])`.execute(trx);
+  }
+  if (suspensions.uscc.length > 0) {
+    await sql`
+      INSERT INTO household_suspension (uscc, seq, from_on, to_on)
+      SELECT * FROM unnest(${suspensions.uscc}::text[], ${suspensions.seq}::smallint[],
+        ${suspensions.from}::date[], ${suspensionTo}::date[])`.execute(trx);
+  }
+  if (penalties.uscc.length > 0) {
+    await sql`
+      INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
+      SELECT * FROM unnest(${penalties.uscc}::text[], ${penalties.seq}::smallint[],
+        ${penalties.decided}::date[], ${penaltyKind}::text[], ${repaired}::date[])`.execute(trx);
+  }
+}
