@@ -114,6 +114,65 @@ export interface CategoryRecognitionTable {
   end_reason: string | null;
 }
 
+// ── Bank pre-credit (src/banks) ──────────────────────────────────────────────
+export interface CreditProductTable {
+  id: Generated<string>;
+  bank_code: string;
+  code: string;
+  name: string;
+  description: string | null;
+  created_at: Timestamp;
+  created_by: string;
+  retired_at: Timestamp | null;
+  retired_reason: string | null;
+}
+
+export interface CreditProductVersionTable {
+  product_id: string;
+  version: number;
+  criteria: unknown;
+  criteria_hash: string;
+  facts: string[];
+  note: string | null;
+  created_at: Timestamp;
+  created_by: string;
+  published_at: Timestamp | null;
+}
+
+export interface BankConsentTable {
+  id: Generated<string>;
+  uscc: string;
+  /** null: consent to all banks. */
+  bank_code: string | null;
+  granted_at: Timestamp;
+  /** Last day in force (China date, inclusive). */
+  valid_until: DateText;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+export interface PreCreditAccessTable {
+  id: Generated<string>;
+  at: Timestamp;
+  bank_code: string;
+  token_id: string;
+  product_id: string;
+  product_version: number;
+  criteria_hash: string;
+  as_of: DateText;
+  page_first: number;
+  page_after: string | null;
+  rows_returned: number | null;
+  total_count: number | null;
+}
+
+export interface BankRateLimitTable {
+  bank_code: string;
+  listings_per_minute: number;
+  set_at: Timestamp;
+  set_by: string;
+}
+
 export interface Database {
   household: HouseholdTable;
   household_year: HouseholdYearTable;
@@ -125,6 +184,11 @@ export interface Database {
   typing_result: TypingResultTable;
   typing_correction: TypingCorrectionTable;
   category_recognition: CategoryRecognitionTable;
+  credit_product: CreditProductTable;
+  credit_product_version: CreditProductVersionTable;
+  bank_consent: BankConsentTable;
+  pre_credit_access: PreCreditAccessTable;
+  bank_rate_limit: BankRateLimitTable;
 }
 
 export type HouseholdRow = Selectable<HouseholdTable>;
