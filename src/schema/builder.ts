@@ -3,11 +3,16 @@ import ComplexityPlugin from "@pothos/plugin-complexity";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { ForbiddenError, UnauthenticatedError } from "../errors.ts";
+import { BadInputError, ForbiddenError, UnauthenticatedError } from "../errors.ts";
 import type { Context } from "./context.ts";
 
 /** The largest page any connection serves (`first` above it is refused). */
 export const MAX_PAGE_SIZE = 500;
+
+/** Complexity of a connection field: its page size, counted against the request's limit. */
+export function connectionComplexity(args: { first?: number | null }) {
+  return { field: 1, multiplier: Math.ceil((args.first ?? 50) / 10) };
+}
 
 export interface AuthScopes {
   /** Anyone, token or not. */
@@ -62,9 +67,19 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
   },
   errors: { defaultTypes: [] },
+  // Bounds on what one request may ask for, checked before anything runs. A connection's
+  // multiplier is first/10, since its `edges` list counts ×10 already.
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: { depth: 12, breadth: 200, complexity: 20_000 },
+    limit: { depth: 12, breadth: 300, complexity: 50_000 },
+    complexityError: (kind, result) => {
+      const [value, max] = {
+        Depth: [result.depth, result.maxDepth],
+        Breadth: [result.breadth, result.maxBreadth],
+        Complexity: [result.complexity, result.maxComplexity],
+      }[kind];
+      return new BadInputError(`query ${kind.toLowerCase()} ${value} exceeds the limit of ${max}`);
+    },
   },
 });

@@ -2,7 +2,7 @@ import { canSeeHousehold } from "../auth/principal.ts";
 import type { HouseholdRow } from "../db/types.ts";
 import { ForbiddenError } from "../errors.ts";
 import { getHousehold, listHouseholds } from "../households/household-queries.ts";
-import { builder } from "./builder.ts";
+import { builder, connectionComplexity } from "./builder.ts";
 import { connectionFromRows, decodeCursor, forwardPage } from "./pagination.ts";
 
 export const HouseholdRef = builder.objectRef<HouseholdRow>("Household");
@@ -172,6 +172,7 @@ builder.queryFields((t) => ({
     type: HouseholdRef,
     description: "Households in USCC order; a county operator sees only its county.",
     authScopes: { operator: true },
+    complexity: connectionComplexity,
     args: { filter: t.arg({ type: HouseholdFilter }) },
     resolve: async (_root, args, ctx) => {
       const { first, after } = forwardPage(args);

@@ -14,6 +14,7 @@ import { type AppDeps, type Context, createContext } from "../schema/context.ts"
 import { schema } from "../schema/index.ts";
 import { formatError } from "./format-error.ts";
 import { landingPage } from "./landing-page.ts";
+import { logUnexpectedErrors } from "./log-errors.ts";
 
 /** Extra HTTP routes that capabilities add (CSV downloads…): return true when handled. */
 export type HttpRoute = (
@@ -30,7 +31,7 @@ export function createApolloServer(deps: AppDeps): ApolloServer<Context> {
     formatError,
     includeStacktraceInErrorResponses: false,
     // No landing page from a CDN: the service runs without internet; `/` serves a local page.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors()],
     logger: {
       debug: (m) => deps.logger.debug(m),
       info: (m) => deps.logger.info(m),

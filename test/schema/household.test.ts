@@ -124,3 +124,16 @@ describeEachEngine("GraphQL households", (getDb) => {
     });
   });
 });
+
+describeEachEngine("GraphQL limits", (getDb) => {
+  it("refuses a query whose complexity is over the limit before running it", async () => {
+    const deps = testDeps(getDb());
+    const fields = "uscc name yearly { year revenue taxPaid insuredEmployees } penalties { kind decidedOn }";
+    const query = `{ a: households(first: 500) { edges { node { ${fields} } } }
+      b: households(first: 500) { edges { node { ${fields} } } }
+      c: households(first: 500) { edges { node { ${fields} } } } }`;
+    const result = await runGraphQL(deps, cityOperator, query);
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(result.errors?.[0]?.message).toMatch(/complexity \d+ exceeds the limit of 50000/);
+  });
+});
