@@ -11,6 +11,8 @@
  * - rule-to-sql.ts      ruleToSql(valid, alias) → Kysely boolean expression (NULL = unknown)
  */
 
+import type { RuleNode } from "./rule-node.ts";
+
 /** A fact's value; `null` is unknown (never zero). */
 export type FactValue = number | string | boolean | readonly string[] | null;
 
@@ -49,6 +51,10 @@ export interface ValidRule {
   readonly facts: readonly string[];
   /** The value type of the whole rule (boolean for eligibility, number for amounts). */
   readonly resultType: "boolean" | "number" | "string" | "stringList" | "any";
+  /** The typed tree the evaluator and the SQL compiler walk (see rule-node.ts). */
+  readonly root: RuleNode;
+  /** Validated with `anyFacts`: JS evaluation only, no SQL. */
+  readonly untyped: boolean;
 }
 
 export type ValidationResult = { ok: true; rule: ValidRule } | { ok: false; issues: RuleIssue[] };
@@ -56,8 +62,14 @@ export type ValidationResult = { ok: true; rule: ValidRule } | { ok: false; issu
 export interface ValidateOptions {
   /** Fact levels the rule may read (default: all). A bank's product may not read INTERNAL facts. */
   allowedLevels?: readonly FactLevel[];
-  /** What the rule must produce (default boolean). */
-  expect?: "boolean" | "number";
+  /** What the rule must produce (default boolean); `any` accepts whatever it gives. */
+  expect?: "boolean" | "number" | "any";
+  /**
+   * Untyped mode: any `var` name is accepted and read from the data as json-logic-js does
+   * (dotted paths, items inside some/all/none). For conformance with the JSON-logic suite;
+   * such rules cannot be compiled to SQL.
+   */
+  anyFacts?: boolean;
 }
 
 export type Outcome = "ELIGIBLE" | "INELIGIBLE" | "UNDETERMINED";
@@ -77,6 +89,8 @@ export interface ExplainedCondition {
   value: FactValue;
   operator: string;
   threshold: unknown;
+  /** The condition is negated by `!` (`holds` is already the negated outcome). */
+  negated: boolean;
   /** true, false, or null when unknown. */
   holds: boolean | null;
   /** e.g. `上年度营业收入 45.2万元 ≥ 30万元：满足`. */
@@ -84,6 +98,8 @@ export interface ExplainedCondition {
 }
 
 export interface Explanation extends Decision {
+  /** The rule's value (the amount of an amount rule; true/false/null for a condition). */
+  value: FactValue;
   conditions: ExplainedCondition[];
   /** The whole explanation in Chinese, one line per condition. */
   text: string;
