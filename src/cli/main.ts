@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { configFromEnv } from "../config.ts";
 import { DomainError } from "../errors.ts";
 import { registerDbCommands } from "./db-commands.ts";
+import { registerIngestCommands } from "./ingest-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServeCommands(program, config);
   registerDbCommands(program, config);
   registerTokenCommands(program, config);
+  registerIngestCommands(program, config);
   return program;
 }
 

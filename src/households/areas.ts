@@ -21,7 +21,7 @@ export interface Area {
 export const ZHENGZHOU_AREAS: readonly Area[] = [
   { code: "410102", name: "中原区", shortName: "中原区", kind: "DISTRICT", share: 0.1 },
   { code: "410103", name: "二七区", shortName: "二七区", kind: "DISTRICT", share: 0.1 },
-  { code: "410104", name: "管城回族区", shortName: "管城区", kind: "DISTRICT", share: 0.08 },
+  { code: "410104", name: "管城回族区", shortName: "管城回族区", kind: "DISTRICT", share: 0.08 },
   { code: "410105", name: "金水区", shortName: "金水区", kind: "DISTRICT", share: 0.175 },
   { code: "410106", name: "上街区", shortName: "上街区", kind: "DISTRICT", share: 0.015 },
   { code: "410108", name: "惠济区", shortName: "惠济区", kind: "DISTRICT", share: 0.05 },
