@@ -1,0 +1,48 @@
+import { createHash } from "node:crypto";
+import { factByName } from "../matching/fact-catalog.ts";
+import type { FactLevel, ValidRule } from "../matching/rule-types.ts";
+import { requireValidRule } from "../matching/validate-rule.ts";
+
+/**
+ * What a bank's criteria may read. 三(二)3 鼓励金融机构将分类结果应用于授信评价、金融产品匹配、
+ * 预授信: the type and category results (PUBLIC) freely; a household's own figures (BANK) only
+ * with its consent; never the list flags, penalties or the proprietor (INTERNAL).
+ */
+export const CREDIT_CRITERIA_LEVELS: readonly FactLevel[] = ["PUBLIC", "BANK"];
+
+/**
+ * Validates a product's criteria like a policy's rule: every fact in the catalog, the right types,
+ * a condition as the result, and no INTERNAL fact. Throws BadInputError naming each JSON path.
+ */
+export function validateCriteria(criteria: unknown, argument = "criteria"): ValidRule {
+  return requireValidRule(
+    criteria,
+    { allowedLevels: CREDIT_CRITERIA_LEVELS, expect: "boolean" },
+    argument,
+  );
+}
+
+/** The BANK-level facts among `facts`: a rule reading any of them matches only with consent. */
+export function consentFactsOf(facts: readonly string[]): string[] {
+  return facts.filter((name) => factByName(name)?.level === "BANK");
+}
+
+/**
+ * JSON with object keys sorted at every level, so that the same criteria always give the same
+ * text whatever order the keys were written or stored in (jsonb reorders them).
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** `sha256:<hex>` of the canonical criteria: the access log names exactly what was matched. */
+export function criteriaHash(criteria: unknown): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(criteria)).digest("hex")}`;
+}
