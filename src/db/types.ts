@@ -114,6 +114,50 @@ export interface CategoryRecognitionTable {
   end_reason: string | null;
 }
 
+// ── Policies (src/policies) ─────────────────────────────────────────────────
+export interface PolicyTable {
+  code: string;
+  department_code: string;
+  /** Defaults to now(). */
+  created_at: Timestamp;
+  created_by: string;
+}
+
+export interface PolicyVersionTable {
+  id: Generated<string>;
+  policy_code: string;
+  version: number;
+  /** DRAFT, PUBLISHED, SUPERSEDED or RETIRED; only a draft's content may change. */
+  status: string;
+  title: string;
+  kind: string;
+  mode: string;
+  how_to_apply: string | null;
+  rule: unknown;
+  benefit: string;
+  /** null, a number of 元, or a rule over facts. */
+  amount: unknown | null;
+  legal_document: string;
+  legal_clause: string;
+  effective_from: DateText;
+  /** Inclusive; null: open-ended. */
+  effective_until: DateText | null;
+  grant_period: string;
+  examples: unknown;
+  notes: string | null;
+  content_hash: string;
+  /** API, or the policies-data file it was loaded from. */
+  source: string;
+  source_hash: string | null;
+  /** Defaults to now(). */
+  created_at: Timestamp;
+  created_by: string;
+  published_at: Timestamp | null;
+  published_by: string | null;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+}
+
 // ── Bank pre-credit (src/banks) ──────────────────────────────────────────────
 export interface CreditProductTable {
   id: Generated<string>;
@@ -184,6 +228,8 @@ export interface Database {
   typing_result: TypingResultTable;
   typing_correction: TypingCorrectionTable;
   category_recognition: CategoryRecognitionTable;
+  policy: PolicyTable;
+  policy_version: PolicyVersionTable;
   credit_product: CreditProductTable;
   credit_product_version: CreditProductVersionTable;
   bank_consent: BankConsentTable;
