@@ -1,7 +1,17 @@
 import { sql } from "kysely";
 import type { TokenRole } from "../auth/principal.ts";
 import { createToken } from "../auth/tokens.ts";
+import { generateHouseholds } from "../ingest/generate-households.ts";
+import { householdJson } from "../ingest/household-record.ts";
+import { importHouseholds } from "../ingest/import-households.ts";
 import type { AppDeps } from "../schema/context.ts";
+
+/** The demo population: the same for every fresh start (seed 2025), data as of mid-2025. */
+export const DEMO_SEED = 2025;
+
+function* demoLines(count: number): Generator<string> {
+  for (const record of generateHouseholds({ count, seed: DEMO_SEED })) yield householdJson(record);
+}
 
 const DEMO_LABEL = "demo";
 
@@ -22,7 +32,7 @@ export async function prepareDemo(deps: AppDeps, households: number): Promise<De
     .executeTakeFirstOrThrow();
   if (count.n === 0 && households > 0) {
     console.log(`loading ${households} demo households…`);
-    // Demo data generation is wired in by the ingest capability.
+    await importHouseholds(db, demoLines(households));
   }
   const sample = await db
     .selectFrom("household")
