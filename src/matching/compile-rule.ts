@@ -356,6 +356,8 @@ class Compiler {
         return (facts, item) => {
           const h = haystack(facts, item);
           if (h === null) return null;
+          // json-logic-js finds nothing in an empty string (`if (!b) return false`), not even "".
+          if (h === "") return false;
           const x = needle(facts, item);
           if (x === null) return null;
           return (h as string).indexOf(x as string) !== -1;

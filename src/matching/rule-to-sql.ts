@@ -233,8 +233,11 @@ class SqlCompiler {
           ? sql`(${this.number(needle)} = ANY(${values}::double precision[]))`
           : sql`(${this.value(needle)} = ANY(${values}::text[]))`;
       }
-      case "substring":
-        return sql`(strpos(${this.value(haystack)}, ${this.value(needle)}) > 0)`;
+      case "substring": {
+        // json-logic-js finds nothing in an empty string (`if (!b) return false`), not even "".
+        const text = this.value(haystack);
+        return sql`(${text} <> '' AND strpos(${text}, ${this.value(needle)}) > 0)`;
+      }
       case "member":
         // NULL = ANY('{}') is false and x = ANY(NULL) is NULL: the JS evaluator does the same.
         return sql`(${this.value(needle)} = ANY(${this.value(haystack)}))`;
