@@ -308,7 +308,7 @@ class Compiler {
 
   private logic(op: "and" | "or", operands: Test[]): Evaluate {
     // Kleene: and is false as soon as one operand is false, else unknown if one is unknown.
-    const decisive = op === "and" ? false : true;
+    const decisive = op === "or";
     if (operands.length === 1) return operands[0] as Test;
     if (operands.length === 2) {
       const [a, b] = operands as [Test, Test];

@@ -575,10 +575,10 @@ class Checker {
     if (value.kind !== "literal" || typeof value.value !== "string") return true;
     const type = against.type;
     const domain = type.kind === "string" || type.kind === "stringList" ? type.domain : null;
-    return this.valueOf(value.value, value.path, domain);
+    return this.checkValue(value.value, value.path, domain);
   }
 
-  private valueOf(value: string, path: string, domain: ValueDomain | null): boolean {
+  private checkValue(value: string, path: string, domain: ValueDomain | null): boolean {
     if (!domain || domain.values.includes(value)) return true;
     const near = nearestName(value, domain.values);
     const whose = domain.fact;
@@ -718,7 +718,7 @@ class Checker {
       if (n.kind === "string" && n.domain) {
         let ok = true;
         haystack.values.forEach((v, i) => {
-          ok = this.valueOf(String(v), `${haystack.path}/${i}`, n.domain) && ok;
+          ok = this.checkValue(String(v), `${haystack.path}/${i}`, n.domain) && ok;
         });
         if (!ok) return null;
       }

@@ -38,7 +38,7 @@ const integerValue: fc.Arbitrary<number> = fc.oneof(
   fc.integer({ min: -2_000_000_000, max: 2_000_000_000 }),
 );
 
-function valueOf(fact: FactDefinition): fc.Arbitrary<FactValue> {
+function factValue(fact: FactDefinition): fc.Arbitrary<FactValue> {
   switch (fact.type) {
     case "number":
       return numberValue;
@@ -57,13 +57,13 @@ function valueOf(fact: FactDefinition): fc.Arbitrary<FactValue> {
 /** A household's facts: every catalog fact, each unknown (null) one time in four. */
 export const factRow: fc.Arbitrary<Record<string, FactValue>> = fc.record(
   Object.fromEntries(
-    FACTS.map((fact) => [fact.name, fc.option(valueOf(fact), { freq: 4, nil: null })]),
+    FACTS.map((fact) => [fact.name, fc.option(factValue(fact), { freq: 4, nil: null })]),
   ),
 );
 
 /** A row where every fact is known. */
 export const knownFactRow: fc.Arbitrary<Record<string, FactValue>> = fc.record(
-  Object.fromEntries(FACTS.map((fact) => [fact.name, valueOf(fact)])),
+  Object.fromEntries(FACTS.map((fact) => [fact.name, factValue(fact)])),
 );
 
 const v = (name: string) => ({ var: name });
