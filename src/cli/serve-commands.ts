@@ -5,6 +5,8 @@ import { pino } from "pino";
 import type { Config } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { createPolicyRuleCache } from "../policies/compiled-policy.ts";
+import { DEFAULT_POLICIES_DIR, loadPolicyFiles } from "../policies/load-policy-files.ts";
 import type { AppDeps } from "../schema/context.ts";
 import { schema } from "../schema/index.ts";
 import { startHttpServer } from "../server/create-server.ts";
@@ -41,7 +43,23 @@ async function serve(config: Config, options: { demoHouseholds?: number }): Prom
   const logger = pino({ level: config.logLevel, redact: ["req.headers.authorization", "token"] });
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrateToLatest(handle.db);
-  const deps: AppDeps = { db: handle.db, engine: handle.engine, logger, now: () => new Date() };
+  // 11: policies-data is loaded at every start (a malformed file stops it, naming file and path).
+  const policies = await loadPolicyFiles(handle.db, DEFAULT_POLICIES_DIR);
+  logger.info(
+    {
+      created: policies.created.length,
+      versioned: policies.versioned,
+      unchanged: policies.unchanged.length,
+    },
+    "policies-data loaded",
+  );
+  const deps: AppDeps = {
+    db: handle.db,
+    engine: handle.engine,
+    logger,
+    now: () => new Date(),
+    policyRules: createPolicyRuleCache(),
+  };
   const demo =
     options.demoHouseholds !== undefined
       ? await prepareDemo(deps, options.demoHouseholds)

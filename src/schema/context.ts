@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Engine } from "../db/database.ts";
 import type { Database } from "../db/types.ts";
 import { createHouseholdLoaders, type HouseholdLoaders } from "../loaders/household-loaders.ts";
+import { createPolicyRuleCache, type PolicyRuleCache } from "../policies/compiled-policy.ts";
 
 /** What the service is built from: passed in, never module-level singletons. */
 export interface AppDeps {
@@ -12,6 +13,8 @@ export interface AppDeps {
   logger: Logger;
   /** The clock; tests pass a fixed one. */
   now: () => Date;
+  /** Compiled policy rules by version id, kept for the process (a new one per request if absent). */
+  policyRules?: PolicyRuleCache;
 }
 
 /** One GraphQL request's context. */
@@ -19,6 +22,7 @@ export interface Context extends AppDeps {
   principal: Principal;
   requestId: string;
   loaders: HouseholdLoaders;
+  policyRules: PolicyRuleCache;
 }
 
 export function createContext(deps: AppDeps, principal: Principal, requestId: string): Context {
@@ -28,5 +32,6 @@ export function createContext(deps: AppDeps, principal: Principal, requestId: st
     principal,
     requestId,
     loaders: createHouseholdLoaders(deps.db),
+    policyRules: deps.policyRules ?? createPolicyRuleCache(),
   };
 }
