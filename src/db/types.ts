@@ -158,6 +158,62 @@ export interface PolicyVersionTable {
   ended_by: string | null;
 }
 
+// ── Grants (src/grants) ──────────────────────────────────────────────────────
+export interface GrantRunTable {
+  id: Generated<string>;
+  as_of: DateText;
+  /** MANUAL, TYPING_RUN, POLICY_PUBLISHED or IMPORT. */
+  trigger: string;
+  trigger_ref: string | null;
+  /** A county operator's run; null: the whole city. */
+  county_code: string | null;
+  started_at: Generated<Timestamp>;
+  finished_at: Timestamp | null;
+  granted: number | null;
+  counts: unknown | null;
+  created_by: string;
+}
+
+export interface PolicyGrantTable {
+  id: Generated<string>;
+  uscc: string;
+  policy_code: string;
+  policy_version_id: string;
+  /** 2025, 2025-Q3, 2025-07 or ONCE. */
+  period: string;
+  period_start: DateText | null;
+  period_end: DateText | null;
+  as_of: DateText;
+  amount: number | null;
+  /** The facts the rule and the amount read, by name. */
+  facts: unknown;
+  county_code: string;
+  type: string | null;
+  category: string;
+  run_id: string | null;
+  granted_at: Generated<Timestamp>;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+export interface GrantEventTable {
+  seq: Generated<number>;
+  /** xid8 of the writing transaction, read as text. */
+  xid: Generated<string>;
+  /** GRANTED or REVOKED. */
+  kind: string;
+  grant_id: string;
+  uscc: string;
+  policy_code: string;
+  policy_version_id: string;
+  period: string;
+  amount: number | null;
+  county_code: string;
+  reason: string | null;
+  at: Generated<Timestamp>;
+}
+
 // ── Bank pre-credit (src/banks) ──────────────────────────────────────────────
 export interface CreditProductTable {
   id: Generated<string>;
@@ -230,6 +286,9 @@ export interface Database {
   category_recognition: CategoryRecognitionTable;
   policy: PolicyTable;
   policy_version: PolicyVersionTable;
+  grant_run: GrantRunTable;
+  policy_grant: PolicyGrantTable;
+  grant_event: GrantEventTable;
   credit_product: CreditProductTable;
   credit_product_version: CreditProductVersionTable;
   bank_consent: BankConsentTable;

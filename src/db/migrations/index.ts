@@ -3,6 +3,7 @@ import * as households from "./20261127T220000000Z-households.ts";
 import * as tokensAndAudit from "./20261127T220100000Z-tokens-and-audit.ts";
 import * as typingAndCategoryFacts from "./20261127T220200000Z-typing-and-category-facts.ts";
 import * as policies from "./20261127T231000000Z-policies.ts";
+import * as grants from "./20261127T232000000Z-grants.ts";
 import * as bankPreCredit from "./20261127T234000000Z-bank-pre-credit.ts";
 
 /** Every migration, listed statically so that bundling or a moved folder cannot lose one. */
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   "20261127T220100000Z-tokens-and-audit": tokensAndAudit,
   "20261127T220200000Z-typing-and-category-facts": typingAndCategoryFacts,
   "20261127T231000000Z-policies": policies,
+  "20261127T232000000Z-grants": grants,
   "20261127T234000000Z-bank-pre-credit": bankPreCredit,
 };

@@ -1,0 +1,174 @@
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database } from "../db/types.ts";
+import { factsRelation } from "../matching/facts-relation.ts";
+import { ruleToSql, ruleValueToSql } from "../matching/rule-to-sql.ts";
+import type { ValidRule } from "../matching/rule-types.ts";
+import type { GrantPeriod, PolicyAmount } from "../policies/policy-content.ts";
+import { periodOf } from "./grant-period.ts";
+
+/** What a grant statement needs of a policy version: its identity, period and rules. */
+export interface GrantableVersion {
+  id: string;
+  code: string;
+  grantPeriod: GrantPeriod;
+  /** The eligibility rule, validated. */
+  rule: ValidRule;
+  /** null (no money), a fixed sum in 元, or a rule over facts. */
+  amount: PolicyAmount;
+  /** The amount rule, validated, when the amount is a rule. */
+  amountRule: ValidRule | null;
+}
+
+export interface GrantStatementOptions {
+  asOf: string;
+  runId: string;
+  /** Only households of this county (a county operator's run). */
+  countyCode?: string | null | undefined;
+}
+
+/** The facts a grant keeps: those its eligibility and amount rules read, sorted by name. */
+export function grantedFactNames(version: Pick<GrantableVersion, "rule" | "amountRule">): string[] {
+  return [...new Set([...version.rule.facts, ...(version.amountRule?.facts ?? [])])].sort();
+}
+
+/** The amount of one household in SQL: a fixed sum, the amount rule's value, or NULL. */
+export function amountSql(
+  version: Pick<GrantableVersion, "amount" | "amountRule">,
+  alias: string,
+): RawBuilder<number | null> {
+  if (version.amountRule) return ruleValueToSql(version.amountRule, alias);
+  if (typeof version.amount === "number") return sql<number>`${version.amount}::double precision`;
+  return sql<null>`NULL::double precision`;
+}
+
+/** `jsonb_build_object('fact', f."fact", …)` over the facts a grant keeps. */
+export function factsJsonSql(names: readonly string[], alias: string): RawBuilder<unknown> {
+  if (names.length === 0) return sql`'{}'::jsonb`;
+  return sql`jsonb_build_object(${sql.join(
+    names.map((name) => sql`${sql.lit(name)}::text, ${sql.ref(`${alias}.${name}`)}`),
+  )})`;
+}
+
+/**
+ * 三(一)3 免申即享: one statement that grants one AUTO policy version to every household that
+ * qualifies on `asOf` and has not had the policy in that period, and writes the outbox events of
+ * exactly the grants it made (a data-modifying CTE over RETURNING, so both commit or neither).
+ *
+ * - Only `rule IS TRUE` grants: an unknown (NULL) outcome never does. When the amount is a rule,
+ *   its value must be known too: a grant of an unknown sum could not be paid.
+ * - The anti-join skips households granted already (a repeated run reads, it does not write);
+ *   ON CONFLICT DO NOTHING on (policy_code, period, uscc) settles a race with a concurrent run:
+ *   the later insert waits for the earlier transaction and then does nothing, or inserts if that
+ *   transaction rolled back. No duplicate, no lost grant.
+ * - The facts the rule and the amount read are kept as jsonb, built in SQL from the same row.
+ *
+ * Returns one row: the number of grants made and their total amount.
+ */
+export function grantStatement(
+  db: Kysely<Database>,
+  version: GrantableVersion,
+  options: GrantStatementOptions,
+) {
+  const period = periodOf(version.grantPeriod, options.asOf);
+  const amount = amountSql(version, "f");
+  const facts = factsJsonSql(grantedFactNames(version), "f");
+
+  let eligible = db
+    .selectFrom(factsRelation(db, options.asOf).as("f"))
+    .where(sql<boolean>`(${ruleToSql(version.rule, "f")}) IS TRUE`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("policy_grant as g")
+            .select(sql.lit(1).as("one"))
+            .where("g.policy_code", "=", version.code)
+            .where("g.period", "=", period.key)
+            .whereRef("g.uscc", "=", "f.uscc"),
+        ),
+      ),
+    );
+  if (version.amountRule) eligible = eligible.where(sql<boolean>`(${amount}) IS NOT NULL`);
+  if (options.countyCode) eligible = eligible.where("f.countyCode", "=", options.countyCode);
+
+  const rows = eligible.select([
+    "f.uscc",
+    sql<string>`${version.code}::text`.as("policy_code"),
+    sql<string>`${version.id}::uuid`.as("policy_version_id"),
+    sql<string>`${period.key}::text`.as("period"),
+    sql<string | null>`${period.start}::date`.as("period_start"),
+    sql<string | null>`${period.end}::date`.as("period_end"),
+    sql<string>`${options.asOf}::date`.as("as_of"),
+    amount.as("amount"),
+    facts.as("facts"),
+    "f.countyCode as county_code",
+    "f.type",
+    "f.category",
+    sql<string>`${options.runId}::uuid`.as("run_id"),
+  ]);
+
+  return db
+    .with("granted", (qc) =>
+      qc
+        .insertInto("policy_grant")
+        .columns([
+          "uscc",
+          "policy_code",
+          "policy_version_id",
+          "period",
+          "period_start",
+          "period_end",
+          "as_of",
+          "amount",
+          "facts",
+          "county_code",
+          "type",
+          "category",
+          "run_id",
+        ])
+        .expression(rows)
+        .onConflict((oc) => oc.columns(["policy_code", "period", "uscc"]).doNothing())
+        .returning([
+          "id",
+          "uscc",
+          "policy_code",
+          "policy_version_id",
+          "period",
+          "amount",
+          "county_code",
+        ]),
+    )
+    .with("events", (qc) =>
+      qc
+        .insertInto("grant_event")
+        .columns([
+          "kind",
+          "grant_id",
+          "uscc",
+          "policy_code",
+          "policy_version_id",
+          "period",
+          "amount",
+          "county_code",
+        ])
+        .expression(
+          qc
+            .selectFrom("granted")
+            .select([
+              sql<string>`'GRANTED'::text`.as("kind"),
+              "id",
+              "uscc",
+              "policy_code",
+              "policy_version_id",
+              "period",
+              "amount",
+              "county_code",
+            ]),
+        )
+        .returning("seq"),
+    )
+    .selectFrom("granted")
+    .select([
+      sql<number>`count(*)::int`.as("granted"),
+      sql<number | null>`sum(amount)`.as("amount"),
+    ]);
+}
