@@ -250,7 +250,7 @@ describe("the JS evaluator", () => {
   it("compares floating point numbers as doubles", () => {
     const rule = { "==": [{ "+": [v("taxPaidLastYear"), 0.2] }, 0.3] };
     expect(outcome(rule, { taxPaidLastYear: 0.1 })).toBe("INELIGIBLE");
-    expect(jsonLogic.apply(rule, { taxPaidLastYear: 0.1 })).toBe(false);
+    expect(jsonLogic.apply(rule as jsonLogic.RulesLogic, { taxPaidLastYear: 0.1 })).toBe(false);
     expect(outcome({ "<=": [0.1, v("taxPaidLastYear"), 0.1] }, { taxPaidLastYear: 0.1 })).toBe(
       "ELIGIBLE",
     );
