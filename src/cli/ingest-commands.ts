@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream, statSync, type WriteStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { MultiBar, Presets } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
@@ -16,6 +15,7 @@ import {
   importHouseholds,
   type RejectedLine,
 } from "../ingest/import-households.ts";
+import { readLines } from "../ingest/read-lines.ts";
 import { seedHouseholds } from "../ingest/seed-households.ts";
 import { withDatabase } from "./with-database.ts";
 
@@ -120,10 +120,7 @@ async function importFile(
   if (!fromStdin) assertReadable(file);
   const stream = fromStdin ? null : createReadStream(file);
   const size = fromStdin ? 0 : statSync(file).size;
-  const lines = createInterface({
-    input: stream ?? process.stdin,
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const lines = readLines(stream ?? process.stdin);
 
   // A progress bar on a terminal only; errors are printed above it.
   const bars =

@@ -79,9 +79,11 @@ type Db = Kysely<Database> | Transaction<Database>;
  * Everything happens in one transaction: either all valid lines are written (every line, unless
  * `skipInvalid`) or nothing is. Lines stream through: a batch is validated while the previous
  * one is being written, and reading waits for that write, so memory stays at two batches
- * whatever the input's length. A household already present is replaced by the new record;
- * when its canonical record is identical (same `record_hash`), `facts_changed_at` is kept.
- * A USCC may appear only once in an input: a repeat is rejected like an invalid line.
+ * whatever the input's length. A household already present is replaced by the new record
+ * (`facts_changed_at` and `imported_at` set to the transaction's time); one whose canonical
+ * record is identical (same `record_hash`) is left untouched, so importing the same facts again
+ * changes nothing. A USCC may appear only once in an input: a repeat is rejected like an
+ * invalid line. Lines come from `readLines` for a stream, or any (async) iterable of strings.
  */
 export async function importHouseholds(
   db: Db,
@@ -99,6 +101,11 @@ async function importInTransaction(
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 2000;
   const validate = createHouseholdValidator();
+  // The USCCs seen by this import, to refuse a repeat in a later batch without holding them all
+  // in memory. Dropped at commit; emptied first in case the caller's transaction ran another.
+  await sql`CREATE TEMPORARY TABLE IF NOT EXISTS household_import_seen (uscc text PRIMARY KEY)
+    ON COMMIT DROP`.execute(trx);
+  await sql`TRUNCATE household_import_seen`.execute(trx);
   const summary: ImportSummary = {
     lines: 0,
     imported: 0,
@@ -169,32 +176,10 @@ function repeatedUscc(where: string): FieldError {
   };
 }
 
-/**
- * Upserts one batch of households, then rewrites the yearly figures, suspensions and penalties
- * of those whose facts changed. Each statement takes one array a column (`unnest`), so the
- * number of parameters does not grow with the batch.
- */
-async function writeBatch(
-  trx: Transaction<Database>,
-  batch: Pending[],
-  summary: ImportSummary,
-  reject: (rejected: RejectedLine) => Promise<void>,
-): Promise<void> {
-  const col = <T>(pick: (r: HouseholdRecord) => T): T[] => batch.map((p) => pick(p.record));
-  // `imported_at = now()` (the transaction's start) marks a row as written by this import; a
-  // conflict with such a row is a USCC repeated in the input, which the WHERE leaves untouched
-  // and RETURNING therefore omits.
-  const written = await sql<{ uscc: string; inserted: boolean; changed: boolean }>`
-    INSERT INTO household (
-      uscc, name, proprietor_id_hash, proprietor_name, proprietor_groups,
-      proprietor_dishonest_debtor, county_code, industry_code, registered_on, status,
-      annual_reports, abnormal_listed, serious_violation_listed, tax_abnormal, seasonal,
-      record_hash, facts_changed_at, imported_at)
-    SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, string_to_array(t.groups, ','),
-      t.dishonest, t.county, t.industry, t.registered, t.status,
-      string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
-      t.seasonal, t.hash, now(), now()
-    FROM unnest(
+/** The columns of `household` that come from the record, as one unnest(...) of arrays. */
+function householdRows(records: HouseholdRecord[], hashes: string[]) {
+  const col = <T>(pick: (r: HouseholdRecord) => T): T[] => records.map(pick);
+  return sql`unnest(
       ${col((r) => r.uscc)}::text[], ${col((r) => r.name)}::text[],
       ${col((r) => r.proprietor.idHash)}::text[], ${col((r) => r.proprietor.name ?? null)}::text[],
       ${col((r) => r.proprietor.groups.join(","))}::text[],
@@ -202,39 +187,38 @@ async function writeBatch(
       ${col((r) => r.industryCode ?? null)}::text[], ${col((r) => r.registeredOn)}::date[],
       ${col((r) => r.status)}::text[], ${col((r) => r.annualReports.join(","))}::text[],
       ${col((r) => r.abnormalListed)}::bool[], ${col((r) => r.seriousViolationListed)}::bool[],
-      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[],
-      ${batch.map((p) => p.hash)}::text[]
+      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[], ${hashes}::text[]
     ) AS t(uscc, name, id_hash, proprietor_name, groups, dishonest, county, industry,
-      registered, status, reports, abnormal, serious, tax_abnormal, seasonal, hash)
-    ON CONFLICT (uscc) DO UPDATE SET
-      name = excluded.name,
-      proprietor_id_hash = excluded.proprietor_id_hash,
-      proprietor_name = excluded.proprietor_name,
-      proprietor_groups = excluded.proprietor_groups,
-      proprietor_dishonest_debtor = excluded.proprietor_dishonest_debtor,
-      county_code = excluded.county_code,
-      industry_code = excluded.industry_code,
-      registered_on = excluded.registered_on,
-      status = excluded.status,
-      annual_reports = excluded.annual_reports,
-      abnormal_listed = excluded.abnormal_listed,
-      serious_violation_listed = excluded.serious_violation_listed,
-      tax_abnormal = excluded.tax_abnormal,
-      seasonal = excluded.seasonal,
-      record_hash = excluded.record_hash,
-      facts_changed_at = CASE WHEN household.record_hash = excluded.record_hash
-        THEN household.facts_changed_at ELSE excluded.facts_changed_at END,
-      imported_at = excluded.imported_at
-    WHERE household.imported_at <> excluded.imported_at
-    RETURNING uscc, (xmax = 0) AS inserted, (facts_changed_at = imported_at) AS changed
-  `.execute(trx);
+      registered, status, reports, abnormal, serious, tax_abnormal, seasonal, hash)`;
+}
 
-  const outcome = new Map(written.rows.map((row) => [row.uscc, row]));
-  const replaced: string[] = [];
-  const fresh: HouseholdRecord[] = [];
+/**
+ * Writes one batch: the households new to the database are inserted, those whose canonical
+ * record changed are updated (and their yearly figures, suspensions and penalties rewritten),
+ * and those with identical facts are not written at all, so a re-import of the same facts
+ * changes nothing. Each statement takes one array a column (`unnest`): the number of
+ * parameters does not grow with the batch.
+ */
+async function writeBatch(
+  trx: Transaction<Database>,
+  batch: Pending[],
+  summary: ImportSummary,
+  reject: (rejected: RejectedLine) => Promise<void>,
+): Promise<void> {
+  // The USCCs of this import so far are in a temporary table: one seen in an earlier batch is a
+  // repeat. The same statement reads the stored hash of the others (null: a new household).
+  const { rows } = await sql<{ uscc: string; stored_hash: string | null }>`
+    WITH first_seen AS (
+      INSERT INTO household_import_seen (uscc) SELECT unnest(${batch.map((p) => p.record.uscc)}::text[])
+      ON CONFLICT DO NOTHING RETURNING uscc)
+    SELECT f.uscc, h.record_hash AS stored_hash
+    FROM first_seen f LEFT JOIN household h ON h.uscc = f.uscc`.execute(trx);
+  const stored = new Map(rows.map((row) => [row.uscc, row.stored_hash]));
+
+  const fresh: Pending[] = [];
+  const changed: Pending[] = [];
   for (const pending of batch) {
-    const row = outcome.get(pending.record.uscc);
-    if (!row) {
+    if (!stored.has(pending.record.uscc)) {
       await reject({
         line: pending.line,
         text: pending.text,
@@ -243,19 +227,68 @@ async function writeBatch(
       continue;
     }
     summary.imported++;
-    if (row.inserted) summary.inserted++;
-    else if (row.changed) summary.changed++;
-    else summary.unchanged++;
-    if (row.changed) fresh.push(pending.record);
-    if (row.changed && !row.inserted) replaced.push(pending.record.uscc);
-  }
-
-  if (replaced.length > 0) {
-    for (const table of ["household_year", "household_suspension", "household_penalty"] as const) {
-      await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${replaced}::text[])`).execute();
+    const hash = stored.get(pending.record.uscc);
+    if (hash === null) {
+      summary.inserted++;
+      fresh.push(pending);
+    } else if (hash !== pending.hash) {
+      summary.changed++;
+      changed.push(pending);
+    } else {
+      summary.unchanged++;
     }
   }
-  await insertChildren(trx, fresh);
+
+  if (fresh.length > 0) {
+    await sql`
+      INSERT INTO household (
+        uscc, name, proprietor_id_hash, proprietor_name, proprietor_groups,
+        proprietor_dishonest_debtor, county_code, industry_code, registered_on, status,
+        annual_reports, abnormal_listed, serious_violation_listed, tax_abnormal, seasonal,
+        record_hash, facts_changed_at, imported_at)
+      SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, string_to_array(t.groups, ','),
+        t.dishonest, t.county, t.industry, t.registered, t.status,
+        string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
+        t.seasonal, t.hash, now(), now()
+      FROM ${householdRows(
+        fresh.map((p) => p.record),
+        fresh.map((p) => p.hash),
+      )}`.execute(trx);
+  }
+  if (changed.length > 0) {
+    await sql`
+      UPDATE household SET
+        name = t.name,
+        proprietor_id_hash = t.id_hash,
+        proprietor_name = t.proprietor_name,
+        proprietor_groups = string_to_array(t.groups, ','),
+        proprietor_dishonest_debtor = t.dishonest,
+        county_code = t.county,
+        industry_code = t.industry,
+        registered_on = t.registered,
+        status = t.status,
+        annual_reports = string_to_array(t.reports, ',')::smallint[],
+        abnormal_listed = t.abnormal,
+        serious_violation_listed = t.serious,
+        tax_abnormal = t.tax_abnormal,
+        seasonal = t.seasonal,
+        record_hash = t.hash,
+        facts_changed_at = now(),
+        imported_at = now()
+      FROM ${householdRows(
+        changed.map((p) => p.record),
+        changed.map((p) => p.hash),
+      )}
+      WHERE household.uscc = t.uscc`.execute(trx);
+    const usccs = changed.map((p) => p.record.uscc);
+    for (const table of ["household_year", "household_suspension", "household_penalty"] as const) {
+      await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${usccs}::text[])`).execute();
+    }
+  }
+  await insertChildren(
+    trx,
+    [...fresh, ...changed].map((p) => p.record),
+  );
 }
 
 async function insertChildren(trx: Transaction<Database>, records: HouseholdRecord[]) {

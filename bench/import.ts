@@ -1,0 +1,153 @@
+// Household import benchmark (docs/performance.md, "## Import").
+//
+//   npx tsx bench/import.ts [--households 1000000] [--seed 1] [--pglite-households 100000]
+//                           [--batch-size 2000] [--skip-pglite] [--regenerate]
+//
+// Generates N households (generateHouseholds, deterministic) to a JSON Lines file under
+// bench/out/, then on PostgreSQL (BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/
+// import_bench, dropped and created afresh):
+//   1. the reference: psql `\copy` of the same lines into a one-column text table, no index;
+//   2. `zhixiang import households FILE` into the empty schema (all new);
+//   3. the same file again (all unchanged: the idempotent re-import).
+// Each import runs as a child process under /usr/bin/time -v, which gives its peak RSS; the rate
+// is the one the command reports for the import itself (start-up and migrations excluded).
+// Then the same on PGlite (a data folder under /tmp) with the first --pglite-households lines.
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { generateHouseholds } from "../src/ingest/generate-households.ts";
+import { householdJson } from "../src/ingest/household-record.ts";
+
+const { values } = parseArgs({
+  options: {
+    households: { type: "string", default: "1000000" },
+    seed: { type: "string", default: "1" },
+    "pglite-households": { type: "string", default: "100000" },
+    "batch-size": { type: "string", default: "2000" },
+    "skip-pglite": { type: "boolean", default: false },
+    regenerate: { type: "boolean", default: false },
+  },
+});
+const households = Number(values.households);
+const seed = Number(values.seed);
+const pgliteHouseholds = Math.min(households, Number(values["pglite-households"]));
+const root = new URL("..", import.meta.url).pathname;
+const outDir = `${root}bench/out`;
+
+async function dataFile(count: number): Promise<string> {
+  const file = `${outDir}/households-${count}-seed${seed}.jsonl`;
+  if (existsSync(file) && !values.regenerate) return file;
+  mkdirSync(outDir, { recursive: true });
+  const started = performance.now();
+  const out = createWriteStream(file);
+  for (const record of generateHouseholds({ count, seed })) {
+    if (!out.write(`${householdJson(record)}\n`)) await once(out, "drain");
+  }
+  await new Promise<void>((resolve) => out.end(resolve));
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`generated ${count} households in ${seconds.toFixed(1)} s → ${file}`);
+  return file;
+}
+
+interface Run {
+  seconds: number;
+  rate: number;
+  peakRssMb: number;
+  summary: string;
+}
+
+/** Runs `zhixiang import households FILE` under /usr/bin/time -v. */
+function importRun(file: string, env: Record<string, string>): Run {
+  const result = spawnSync(
+    "/usr/bin/time",
+    [
+      "-v",
+      process.execPath,
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "import",
+      "households",
+      file,
+      "--batch-size",
+      String(values["batch-size"]),
+    ],
+    { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 26 },
+  );
+  if (result.status !== 0) {
+    throw new Error(`import failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const line = result.stdout.split("\n").find((l) => l.startsWith("imported")) ?? "";
+  const seconds = Number(/ in ([\d.]+) s/.exec(line)?.[1]);
+  const rate = Number(/\((\d+) households\/s\)/.exec(line)?.[1]);
+  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
+  return { seconds, rate, peakRssMb: Math.round(rssKb / 1024), summary: line };
+}
+
+function report(label: string, run: Run, reference?: number): void {
+  const ratio = reference ? ` — ${(reference / run.rate).toFixed(1)}× the reference's time` : "";
+  console.log(
+    `${label}: ${run.rate.toLocaleString("en")} households/s (${run.seconds} s), peak RSS ${run.peakRssMb} MB${ratio}`,
+  );
+  console.log(`  ${run.summary}`);
+}
+
+async function freshDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+}
+
+/** The reference: psql \copy of the raw lines into one text column (no parsing, no index). */
+function copyReference(url: string, file: string): number {
+  const control = "CSV QUOTE E'\\x01' DELIMITER E'\\x02'"; // neither byte occurs in the JSON
+  const script = [
+    "DROP TABLE IF EXISTS copy_reference;",
+    "CREATE TABLE copy_reference (line text);",
+    `\\copy copy_reference FROM '${file}' WITH ${control}`,
+  ].join("\n");
+  const started = performance.now();
+  const result = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", url], {
+    input: script,
+    encoding: "utf8",
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const file = await dataFile(households);
+  const megabytes = statSync(file).size / 1e6;
+  console.log(`input: ${households} households, ${megabytes.toFixed(0)} MB of JSON Lines`);
+
+  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/import_bench";
+  await freshDatabase(url);
+  const copySeconds = copyReference(url, file);
+  const copyRate = Math.round(households / copySeconds);
+  console.log(
+    `PostgreSQL reference, \\copy of the lines: ${copyRate.toLocaleString("en")} lines/s (${copySeconds.toFixed(1)} s)`,
+  );
+  const env = { DATABASE_URL: url };
+  report("PostgreSQL import, all new", importRun(file, env), copyRate);
+  report("PostgreSQL re-import, all unchanged", importRun(file, env), copyRate);
+
+  if (!values["skip-pglite"]) {
+    const small = pgliteHouseholds === households ? file : await dataFile(pgliteHouseholds);
+    const dataDir = `/tmp/zhixiang-bench-import-pglite`;
+    rmSync(dataDir, { recursive: true, force: true });
+    const pgliteEnv = { DATABASE_URL: "", ZHIXIANG_DATA_DIR: dataDir };
+    console.log(`PGlite: ${pgliteHouseholds} households`);
+    report("PGlite import, all new", importRun(small, pgliteEnv));
+    report("PGlite re-import, all unchanged", importRun(small, pgliteEnv));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
