@@ -140,8 +140,10 @@ export interface PolicyVersionTable {
   legal_document: string;
   legal_clause: string;
   effective_from: DateText;
-  /** Inclusive; null: open-ended. */
+  /** The term the content states (inclusive; null: open-ended). */
   effective_until: DateText | null;
+  /** The term's actual last day: ended earlier on supersession or retirement. */
+  in_force_until: DateText | null;
   grant_period: string;
   examples: unknown;
   notes: string | null;

@@ -403,6 +403,19 @@ function readContent(reader: Reader, input: Record<string, unknown>, base: strin
   return { content, rule, amountRule };
 }
 
+/**
+ * Checks facts given by hand (a what-if evaluation) against the catalog; issues carry JSON
+ * pointers from `base`. Facts left out are unknown.
+ */
+export function checkFacts(
+  value: unknown,
+  base: string,
+): { ok: true; facts: Facts } | { ok: false; issues: RuleIssue[] } {
+  const reader = new Reader();
+  const facts = readFacts(reader, value, base, []);
+  return facts ? { ok: true, facts } : { ok: false, issues: reader.issues };
+}
+
 /** Validates a policy's content (what a draft holds); issues carry JSON pointers from `base`. */
 export function checkPolicyContent(input: unknown, base = ""): CheckResult<PolicyContent> {
   const reader = new Reader();

@@ -37,8 +37,8 @@ export async function policiesInForce(
     .where("v.effective_from", "<=", sql<string>`${asOf}::date`)
     .where((eb) =>
       eb.or([
-        eb("v.effective_until", "is", null),
-        eb("v.effective_until", ">=", sql<string>`${asOf}::date`),
+        eb("v.in_force_until", "is", null),
+        eb("v.in_force_until", ">=", sql<string>`${asOf}::date`),
       ]),
     )
     .orderBy("v.policy_code")

@@ -235,6 +235,7 @@ export async function publishPolicy(
       .set({
         ...contentColumns(content, contentHash(content)),
         status: "PUBLISHED",
+        in_force_until: content.effectiveUntil,
         published_at: sql`now()`,
         published_by: editor.actor,
       })
@@ -284,12 +285,12 @@ export async function supersedePrevious(
     );
   }
   const until = dayBefore(from);
-  if (previous.effective_until !== null && previous.effective_until <= until) return;
+  if (previous.in_force_until !== null && previous.in_force_until <= until) return;
   await db
     .updateTable("policy_version")
     .set({
       status: previous.status === "PUBLISHED" ? "SUPERSEDED" : previous.status,
-      effective_until: until,
+      in_force_until: until,
       ended_at: sql`now()`,
       ended_by: actor,
     })
@@ -298,14 +299,14 @@ export async function supersedePrevious(
 }
 
 /**
- * 9: retires the policy: the version in force ends on `effectiveUntil` (its last day). A later
- * draft may be published again afterwards.
+ * 9: retires the policy: the published version stays in force through `lastDay`, then ends. A
+ * later draft may be published again afterwards.
  */
 export async function retirePolicy(
   db: Kysely<Database>,
   editor: PolicyEditor,
   code: string,
-  effectiveUntil: string,
+  lastDay: string,
 ): Promise<PolicyVersion> {
   return inTransaction(db, async (trx) => {
     await ownPolicy(trx, editor, code);
@@ -314,29 +315,29 @@ export async function retirePolicy(
     if (current?.status !== "PUBLISHED") {
       throw new ConflictError(`policy ${code} has no published version to retire`);
     }
-    if (effectiveUntil < dayBefore(current.effective_from)) {
+    if (lastDay < dayBefore(current.effective_from)) {
       throw new BadInputError(
-        `effectiveUntil ${effectiveUntil} is before version ${current.version} took effect (${current.effective_from})`,
-        "effectiveUntil",
+        `lastDay ${lastDay} is before version ${current.version} took effect (${current.effective_from})`,
+        "lastDay",
       );
     }
-    if (current.effective_until !== null && effectiveUntil > current.effective_until) {
+    if (current.in_force_until !== null && lastDay > current.in_force_until) {
       throw new BadInputError(
-        `effectiveUntil ${effectiveUntil} is after the version's own end ${current.effective_until}`,
-        "effectiveUntil",
+        `lastDay ${lastDay} is after the version's own last day ${current.in_force_until}`,
+        "lastDay",
       );
     }
     await trx
       .updateTable("policy_version")
       .set({
         status: "RETIRED",
-        effective_until: effectiveUntil,
+        in_force_until: lastDay,
         ended_at: sql`now()`,
         ended_by: editor.actor,
       })
       .where("id", "=", current.id)
       .execute();
-    await audit(trx, editor.actor, "policy.retire", current, { effectiveUntil });
+    await audit(trx, editor.actor, "policy.retire", current, { lastDay });
     return readVersion(trx, current.id);
   });
 }
@@ -364,6 +365,7 @@ export async function publishContent(
       version: number,
       status: "PUBLISHED",
       ...contentColumns(content, contentHash(content)),
+      in_force_until: content.effectiveUntil,
       source: source.source,
       source_hash: source.sourceHash,
       created_by: actor,

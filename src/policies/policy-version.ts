@@ -12,8 +12,8 @@ import type {
 export const VERSION_STATUSES = ["DRAFT", "PUBLISHED", "SUPERSEDED", "RETIRED"] as const;
 /**
  * DRAFT: editable, never in force. PUBLISHED: the latest published version (in force from
- * effectiveFrom, through effectiveUntil when set). SUPERSEDED: a later version took over the day
- * after its effectiveUntil. RETIRED: the policy ended on its effectiveUntil.
+ * effectiveFrom, through inForceUntil when set). SUPERSEDED: a later version took over the day
+ * after its inForceUntil. RETIRED: the policy ended on its inForceUntil.
  */
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
@@ -26,6 +26,11 @@ export interface PolicyVersion extends PolicyContent {
   departmentCode: string;
   version: number;
   status: VersionStatus;
+  /**
+   * The last day in force (inclusive; null: open-ended): the content's effectiveUntil when
+   * published, earlier once superseded or retired. Always null for a draft.
+   */
+  inForceUntil: string | null;
   contentHash: string;
   /** API, or the policies-data file it was loaded from. */
   source: string;
@@ -58,6 +63,7 @@ export function versionFromRow(row: PolicyVersionRow & { department_code: string
     grantPeriod: row.grant_period as GrantPeriod,
     examples: row.examples as PolicyExample[],
     notes: row.notes,
+    inForceUntil: row.in_force_until,
     contentHash: row.content_hash,
     source: row.source,
     createdAt: new Date(row.created_at),
@@ -114,7 +120,7 @@ export function inForceOn(version: PolicyVersion, asOf: string): boolean {
   return (
     version.status !== "DRAFT" &&
     version.effectiveFrom <= asOf &&
-    (version.effectiveUntil === null || asOf <= version.effectiveUntil)
+    (version.inForceUntil === null || asOf <= version.inForceUntil)
   );
 }
 

@@ -2,7 +2,9 @@
 // One line per area; keep them sorted.
 import { builder } from "./builder.ts";
 import "./scalars.ts";
+import "./fact-catalog.ts";
 import "./health.ts";
 import "./household.ts";
+import "./policy.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -2,8 +2,8 @@ import { type Kysely, sql } from "kysely";
 
 // The policy registry: a policy is a stable code owned by one department; its content lives in
 // numbered versions. A draft may change freely; a published version's content never changes
-// (the trigger below refuses it, whoever writes): only its end date may be set or brought
-// earlier, when a later version supersedes it or the policy is retired.
+// (the trigger below refuses it, whoever writes): only the end of its term (in_force_until) may
+// be set or brought earlier, when a later version supersedes it or the policy is retired.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("policy")
@@ -36,9 +36,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("amount", "jsonb")
     .addColumn("legal_document", "text", (c) => c.notNull())
     .addColumn("legal_clause", "text", (c) => c.notNull())
-    // In force from effective_from through effective_until (inclusive; null: open-ended).
+    // The term the content states: from effective_from through effective_until (inclusive;
+    // null: open-ended). Publishing fixes effective_from.
     .addColumn("effective_from", "date", (c) => c.notNull())
     .addColumn("effective_until", "date")
+    // The term's actual last day: effective_until at publication, brought earlier when a later
+    // version supersedes this one or the policy is retired (inclusive; null: open-ended).
+    .addColumn("in_force_until", "date")
     .addColumn("grant_period", "text", (c) => c.notNull())
     .addColumn("examples", "jsonb", (c) => c.notNull())
     .addColumn("notes", "text")
@@ -71,14 +75,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex("policy_version_in_force_idx")
     .on("policy_version")
-    .columns(["effective_from", "effective_until"])
+    .columns(["effective_from", "in_force_until"])
     .where(sql.ref("status"), "<>", "DRAFT")
     .execute();
 
   await sql`
     CREATE FUNCTION policy_version_guard() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-      lifecycle text[] := ARRAY['status', 'effective_until', 'ended_at', 'ended_by'];
+      lifecycle text[] := ARRAY['status', 'in_force_until', 'ended_at', 'ended_by'];
     BEGIN
       IF TG_OP = 'DELETE' THEN
         IF OLD.status <> 'DRAFT' THEN
@@ -93,8 +97,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       IF (to_jsonb(NEW) - lifecycle) IS DISTINCT FROM (to_jsonb(OLD) - lifecycle)
          OR NEW.status = 'DRAFT'
          OR (OLD.status <> 'PUBLISHED' AND NEW.status <> OLD.status)
-         OR (OLD.effective_until IS NOT NULL
-             AND (NEW.effective_until IS NULL OR NEW.effective_until > OLD.effective_until)) THEN
+         OR (OLD.in_force_until IS NOT NULL
+             AND (NEW.in_force_until IS NULL OR NEW.in_force_until > OLD.in_force_until)) THEN
         RAISE EXCEPTION 'policy version % (% v%) is published and cannot change',
           OLD.id, OLD.policy_code, OLD.version USING ERRCODE = 'integrity_constraint_violation';
       END IF;
