@@ -169,7 +169,8 @@ export interface GrantRunTable {
   trigger_ref: string | null;
   /** A county operator's run; null: the whole city. */
   county_code: string | null;
-  started_at: Generated<Timestamp>;
+  /** Defaults to the insert time (Timestamp is optional on insert). */
+  started_at: Timestamp;
   finished_at: Timestamp | null;
   granted: number | null;
   counts: unknown | null;
@@ -193,7 +194,7 @@ export interface PolicyGrantTable {
   type: string | null;
   category: string;
   run_id: string | null;
-  granted_at: Generated<Timestamp>;
+  granted_at: Timestamp;
   revoked_at: Timestamp | null;
   revoked_by: string | null;
   revoke_reason: string | null;
@@ -213,7 +214,7 @@ export interface GrantEventTable {
   amount: number | null;
   county_code: string;
   reason: string | null;
-  at: Generated<Timestamp>;
+  at: Timestamp;
 }
 
 // ── Bank pre-credit (src/banks) ──────────────────────────────────────────────

@@ -3,6 +3,7 @@
 import { builder } from "./builder.ts";
 import "./scalars.ts";
 import "./fact-catalog.ts";
+import "./grant.ts";
 import "./health.ts";
 import "./household.ts";
 import "./policy.ts";
