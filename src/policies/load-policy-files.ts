@@ -106,7 +106,9 @@ export function readPolicyFiles(dir: string): ReadFile[] {
       continue;
     }
     const hash = createHash("sha256").update(canonicalJson(definition)).digest("hex");
-    files.push({ file, definition, checked: checked.value, hash });
+    // The version holds the content only: the code and department are the policy's.
+    const { code: _code, department: _department, ...content } = definition;
+    files.push({ file, definition, checked: { ...checked.value, content }, hash });
   }
   if (problems.length > 0) throw new PolicyFilesError(problems);
   return files;
