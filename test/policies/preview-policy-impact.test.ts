@@ -25,7 +25,7 @@ import {
   typingStateArb,
 } from "../support/household-arbitraries.ts";
 
-const RUNS = Number(process.env.PREVIEW_PROPERTY_RUNS ?? 12);
+const RUNS = Number(process.env.PREVIEW_PROPERTY_RUNS ?? 20);
 
 /** Policies of policies-data with each kind of amount, and a bare rule over a list fact. */
 function targets(): { name: string; target: ImpactTarget; compiled: CompiledPolicy }[] {
