@@ -198,6 +198,11 @@ function householdRows(records: HouseholdRecord[], hashes: string[]) {
  * and those with identical facts are not written at all, so a re-import of the same facts
  * changes nothing. Each statement takes one array a column (`unnest`): the number of
  * parameters does not grow with the batch.
+ *
+ * A USCC repeated in the input is found without holding the input's USCCs in memory: a row this
+ * import wrote has `imported_at = now()` (the transaction's start), and one it left unchanged
+ * is noted in a temporary table. Both are looked at only for rows that already exist, so a
+ * first import of new households pays nothing for it.
  */
 async function writeBatch(
   trx: Transaction<Database>,
@@ -205,20 +210,54 @@ async function writeBatch(
   summary: ImportSummary,
   reject: (rejected: RejectedLine) => Promise<void>,
 ): Promise<void> {
-  // The USCCs of this import so far are in a temporary table: one seen in an earlier batch is a
-  // repeat. The same statement reads the stored hash of the others (null: a new household).
-  const { rows } = await sql<{ uscc: string; stored_hash: string | null }>`
-    WITH first_seen AS (
-      INSERT INTO household_import_seen (uscc) SELECT unnest(${batch.map((p) => p.record.uscc)}::text[])
-      ON CONFLICT DO NOTHING RETURNING uscc)
-    SELECT f.uscc, h.record_hash AS stored_hash
-    FROM first_seen f LEFT JOIN household h ON h.uscc = f.uscc`.execute(trx);
-  const stored = new Map(rows.map((row) => [row.uscc, row.stored_hash]));
+  // Sorted by USCC, the index entries of a batch land near each other.
+  batch.sort((a, b) => (a.record.uscc < b.record.uscc ? -1 : 1));
+  const inserted = await sql<{ uscc: string }>`
+    INSERT INTO household (
+      uscc, name, proprietor_id_hash, proprietor_name, proprietor_groups,
+      proprietor_dishonest_debtor, county_code, industry_code, registered_on, status,
+      annual_reports, abnormal_listed, serious_violation_listed, tax_abnormal, seasonal,
+      record_hash, facts_changed_at, imported_at)
+    SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, string_to_array(t.groups, ','),
+      t.dishonest, t.county, t.industry, t.registered, t.status,
+      string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
+      t.seasonal, t.hash, now(), now()
+    FROM ${householdRows(
+      batch.map((p) => p.record),
+      batch.map((p) => p.hash),
+    )}
+    ON CONFLICT (uscc) DO NOTHING
+    RETURNING uscc`.execute(trx);
+  const isNew = new Set(inserted.rows.map((row) => row.uscc));
+  const existing = batch.filter((p) => !isNew.has(p.record.uscc));
+
+  const stored = new Map<string, { hash: string; repeated: boolean }>();
+  if (existing.length > 0) {
+    const { rows } = await sql<{ uscc: string; record_hash: string; repeated: boolean }>`
+      WITH present AS (
+        SELECT uscc, record_hash, imported_at = now() AS written_now
+        FROM household WHERE uscc = ANY(${existing.map((p) => p.record.uscc)}::text[])),
+      first_seen AS (
+        INSERT INTO household_import_seen (uscc)
+        SELECT uscc FROM present WHERE NOT written_now
+        ON CONFLICT DO NOTHING RETURNING uscc)
+      SELECT p.uscc, p.record_hash, (p.written_now OR f.uscc IS NULL) AS repeated
+      FROM present p LEFT JOIN first_seen f ON f.uscc = p.uscc`.execute(trx);
+    for (const row of rows) stored.set(row.uscc, { hash: row.record_hash, repeated: row.repeated });
+  }
 
   const fresh: Pending[] = [];
   const changed: Pending[] = [];
   for (const pending of batch) {
-    if (!stored.has(pending.record.uscc)) {
+    if (isNew.has(pending.record.uscc)) {
+      summary.imported++;
+      summary.inserted++;
+      fresh.push(pending);
+      continue;
+    }
+    const row = stored.get(pending.record.uscc);
+    if (!row || row.repeated) {
+      // Absent: deleted by another transaction meanwhile; treated like a repeat, not guessed at.
       await reject({
         line: pending.line,
         text: pending.text,
@@ -227,11 +266,7 @@ async function writeBatch(
       continue;
     }
     summary.imported++;
-    const hash = stored.get(pending.record.uscc);
-    if (hash === null) {
-      summary.inserted++;
-      fresh.push(pending);
-    } else if (hash !== pending.hash) {
+    if (row.hash !== pending.hash) {
       summary.changed++;
       changed.push(pending);
     } else {
@@ -239,22 +274,6 @@ async function writeBatch(
     }
   }
 
-  if (fresh.length > 0) {
-    await sql`
-      INSERT INTO household (
-        uscc, name, proprietor_id_hash, proprietor_name, proprietor_groups,
-        proprietor_dishonest_debtor, county_code, industry_code, registered_on, status,
-        annual_reports, abnormal_listed, serious_violation_listed, tax_abnormal, seasonal,
-        record_hash, facts_changed_at, imported_at)
-      SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, string_to_array(t.groups, ','),
-        t.dishonest, t.county, t.industry, t.registered, t.status,
-        string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
-        t.seasonal, t.hash, now(), now()
-      FROM ${householdRows(
-        fresh.map((p) => p.record),
-        fresh.map((p) => p.hash),
-      )}`.execute(trx);
-  }
   if (changed.length > 0) {
     await sql`
       UPDATE household SET

@@ -5,7 +5,9 @@ import { StringDecoder } from "node:string_decoder";
  * `\r\n`. A chunk is read only when the consumer asks for the next line, so a slow consumer
  * holds the producer back: readline's async iterator, by contrast, keeps reading ahead.
  */
-export async function* readLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* readLines(
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<string> {
   const decoder = new StringDecoder("utf8");
   let rest = "";
   for await (const chunk of input) {
