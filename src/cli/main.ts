@@ -5,6 +5,7 @@ import { registerDbCommands } from "./db-commands.ts";
 import { registerIngestCommands } from "./ingest-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
+import { registerTypingCommands } from "./typing-commands.ts";
 
 /** `npx zhixiang …`: every command is registered by a module of its capability. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDbCommands(program, config);
   registerTokenCommands(program, config);
   registerIngestCommands(program, config);
+  registerTypingCommands(program, config);
   return program;
 }
 

@@ -84,6 +84,9 @@ export interface TypingRunTable {
   finished_at: Timestamp | null;
   counts: unknown | null;
   created_by: string;
+  /** Set when the run failed (its results were rolled back); `error` says why. */
+  failed_at: Timestamp | null;
+  error: string | null;
 }
 
 export interface TypingResultTable {
@@ -91,6 +94,8 @@ export interface TypingResultTable {
   uscc: string;
   type: string;
   codes: string[];
+  /** The household's county when typed (counts by county come from the insert itself). */
+  county_code: string | null;
 }
 
 export interface TypingCorrectionTable {
@@ -100,6 +105,33 @@ export interface TypingCorrectionTable {
   objection_id: string;
   reason: string;
   corrected_at: Generated<Timestamp>;
+}
+
+/** Each typing standard version as a run applied it: a version never changes meaning. */
+export interface TypingStandardTable {
+  version: string;
+  definition: unknown;
+  digest: string;
+  source_file: string;
+  recorded_at: Generated<Timestamp>;
+}
+
+/** 三(一)2 异议处理: a household's objection to its type and the county's answer. */
+export interface TypingObjectionTable {
+  id: Generated<string>;
+  uscc: string;
+  county_code: string;
+  run_id: string | null;
+  objected_type: string;
+  reason: string;
+  /** OPEN, ACCEPTED or REJECTED. */
+  status: Generated<string>;
+  filed_at: Generated<Timestamp>;
+  filed_by: string;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  corrected_type: string | null;
+  answer: string | null;
 }
 
 // ── Categories (src/categories) ──────────────────────────────────────────────
@@ -286,6 +318,8 @@ export interface Database {
   typing_run: TypingRunTable;
   typing_result: TypingResultTable;
   typing_correction: TypingCorrectionTable;
+  typing_standard: TypingStandardTable;
+  typing_objection: TypingObjectionTable;
   category_recognition: CategoryRecognitionTable;
   policy: PolicyTable;
   policy_version: PolicyVersionTable;

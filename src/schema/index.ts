@@ -7,5 +7,6 @@ import "./grant.ts";
 import "./health.ts";
 import "./household.ts";
 import "./policy.ts";
+import "./typing.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -2,6 +2,7 @@ import type { Migration } from "kysely/migration";
 import * as households from "./20261127T220000000Z-households.ts";
 import * as tokensAndAudit from "./20261127T220100000Z-tokens-and-audit.ts";
 import * as typingAndCategoryFacts from "./20261127T220200000Z-typing-and-category-facts.ts";
+import * as typingRunsAndObjections from "./20261127T230000000Z-typing-runs-and-objections.ts";
 import * as policies from "./20261127T231000000Z-policies.ts";
 import * as grants from "./20261127T232000000Z-grants.ts";
 import * as bankPreCredit from "./20261127T234000000Z-bank-pre-credit.ts";
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   "20261127T220000000Z-households": households,
   "20261127T220100000Z-tokens-and-audit": tokensAndAudit,
   "20261127T220200000Z-typing-and-category-facts": typingAndCategoryFacts,
+  "20261127T230000000Z-typing-runs-and-objections": typingRunsAndObjections,
   "20261127T231000000Z-policies": policies,
   "20261127T232000000Z-grants": grants,
   "20261127T234000000Z-bank-pre-credit": bankPreCredit,

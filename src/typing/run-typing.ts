@@ -1,0 +1,289 @@
+import { createHash } from "node:crypto";
+import { type Kysely, type Selectable, sql } from "kysely";
+import { isCalendarDate, todayInChina } from "../dates.ts";
+import type { Database, TypingRunTable } from "../db/types.ts";
+import { BadInputError, ConflictError } from "../errors.ts";
+import {
+  DEFAULT_STANDARDS_DIR,
+  loadTypingStandards,
+  standardFor,
+} from "./load-typing-standards.ts";
+import { recordAudit } from "./record-audit.ts";
+import { typingResultsQuery } from "./typing-sql.ts";
+import type { TypingStandard } from "./typing-standard.ts";
+
+/**
+ * 三(一)2 分型方式: a typing run types every household as of a date, set-based in SQL.
+ *
+ * The run is recorded first (started, not finished); its results are then written in one
+ * transaction that also sets finished_at and the counts. Until that commits, the previous run
+ * stays current (the current run is the latest finished one), so a run that fails or is killed
+ * changes nothing; a failure is noted on the run row when the process lives to do it. Runs
+ * wait for each other (an advisory lock), and the same date with the same standard and data
+ * gives the same results.
+ */
+
+/** 三(一)2 分型周期: the yearly run after July's annual reports (the 名特优新 quota's base), or any other. */
+export const RUN_KINDS = ["YEARLY", "ADHOC"] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+export type TypingRunRow = Selectable<TypingRunTable>;
+
+/** What a run counts: households by type, and by county and type. */
+export interface TypingCounts {
+  total: number;
+  byType: Record<string, number>;
+  byCounty: Record<string, Record<string, number>>;
+}
+
+export type TypingProgress =
+  | { phase: "checking" }
+  | { phase: "typing"; done: number; total: number }
+  | { phase: "finishing" };
+
+export interface RunTypingInput {
+  asOf: string;
+  kind?: RunKind;
+  /** The audit actor (actorOf(principal), or `cli:<user>`). */
+  actor: string;
+  /** The clock: a date after today in China is refused. */
+  now: Date;
+  /** The folder of standard versions (default policies-data/typing/). */
+  standardsDir?: string;
+  /** A version to apply instead of the one in force on asOf. */
+  standardVersion?: string | null;
+  /**
+   * Households per INSERT … SELECT (each a USCC range, all in the one transaction), so that
+   * progress can be reported; default: one statement for everything.
+   */
+  batchSize?: number;
+  onProgress?: (progress: TypingProgress) => void;
+}
+
+/** Runs wait for one another: two at once would each be current for a moment. */
+const RUN_LOCK = 7_310_001;
+
+/** Checks what can be checked before anything is written; returns the standard to apply. */
+async function prepare(db: Kysely<Database>, input: RunTypingInput): Promise<TypingStandard> {
+  const { asOf } = input;
+  if (!isCalendarDate(asOf)) {
+    throw new BadInputError(`asOf must be a calendar date YYYY-MM-DD, got "${asOf}"`, "asOf");
+  }
+  const today = todayInChina(input.now);
+  if (asOf > today) {
+    throw new BadInputError(
+      `asOf ${asOf} is in the future (today in China is ${today}): a run types what is known`,
+      "asOf",
+    );
+  }
+  const kind = input.kind ?? "ADHOC";
+  if (!(RUN_KINDS as readonly string[]).includes(kind)) {
+    throw new BadInputError(`kind must be one of ${RUN_KINDS.join(", ")}, got "${kind}"`, "kind");
+  }
+  // 三(一)2 分型周期: 每年7月份个体工商户年度报告结束后 — annual reports run to 30 June.
+  if (kind === "YEARLY" && asOf.slice(5) < "07-01") {
+    throw new BadInputError(
+      `a YEARLY run is made after the annual reports (1 January–30 June): asOf ${asOf} is before 1 July`,
+      "asOf",
+    );
+  }
+  const standards = await loadTypingStandards(input.standardsDir ?? DEFAULT_STANDARDS_DIR);
+  const standard = standardFor(standards, asOf, input.standardVersion);
+
+  const earliest = await db
+    .selectFrom("household")
+    .select((eb) => eb.fn.min("registered_on").as("first"))
+    .executeTakeFirst();
+  const first = earliest?.first ?? null;
+  if (first === null) {
+    throw new BadInputError("there are no households to type: import households first", "asOf");
+  }
+  if (asOf < first) {
+    throw new BadInputError(
+      `asOf ${asOf} is before any data: the earliest household was registered on ${first}`,
+      "asOf",
+    );
+  }
+  return standard;
+}
+
+/** The JSON of a standard with its keys sorted: the same content gives the same digest. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Records the standard version a run applies. A version is immutable: the same version with
+ * other content is refused (the province publishes a change as a new version).
+ */
+export async function recordStandard(
+  db: Kysely<Database>,
+  standard: TypingStandard,
+  sourceFile: string,
+): Promise<void> {
+  const text = canonical(standard.definition);
+  const digest = createHash("sha256").update(text).digest("hex");
+  await db
+    .insertInto("typing_standard")
+    .values({ version: standard.version, definition: text, digest, source_file: sourceFile })
+    .onConflict((oc) => oc.column("version").doNothing())
+    .execute();
+  const stored = await db
+    .selectFrom("typing_standard")
+    .select(["digest", "source_file"])
+    .where("version", "=", standard.version)
+    .executeTakeFirstOrThrow();
+  if (stored.digest !== digest) {
+    throw new ConflictError(
+      `typing standard version "${standard.version}" was already applied with other content: ` +
+        "publish the change as a new version",
+    );
+  }
+}
+
+/**
+ * USCC ranges of about `size` households each, covering every USCC (the first and last ranges
+ * are open), for a run in batches. Read in the run's snapshot, like the batches themselves.
+ */
+async function usccRanges(
+  db: Kysely<Database>,
+  size: number,
+): Promise<{ total: number; ranges: { from: string | null; to: string | null }[] }> {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new BadInputError(`batchSize must be a positive whole number, got ${size}`, "batchSize");
+  }
+  const count = await db
+    .selectFrom("household")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .executeTakeFirstOrThrow();
+  const starts = await sql<{ uscc: string }>`
+    SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) AS n FROM household) numbered
+    WHERE (n - 1) % ${size}::bigint = 0 AND n > 1
+    ORDER BY uscc`.execute(db);
+  const ranges: { from: string | null; to: string | null }[] = [];
+  let from: string | null = null;
+  for (const { uscc } of starts.rows) {
+    ranges.push({ from, to: uscc });
+    from = uscc;
+  }
+  ranges.push({ from, to: null });
+  return { total: count.n, ranges };
+}
+
+/** Makes a typing run; returns the finished run. */
+export async function runTyping(
+  db: Kysely<Database>,
+  input: RunTypingInput,
+): Promise<TypingRunRow> {
+  input.onProgress?.({ phase: "checking" });
+  const standard = await prepare(db, input);
+  const kind = input.kind ?? "ADHOC";
+  await db
+    .transaction()
+    .execute((trx) => recordStandard(trx, standard, `policies-data/typing (${standard.version})`));
+
+  const run = await db
+    .insertInto("typing_run")
+    .values({
+      as_of: input.asOf,
+      standard_version: standard.version,
+      kind,
+      started_at: sql<Date>`clock_timestamp()`,
+      created_by: input.actor,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+  try {
+    // One snapshot for the whole run: every batch and the counts see the same households.
+    return await db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .execute(async (trx) => {
+        await sql`SELECT pg_advisory_xact_lock(${RUN_LOCK}::bigint)`.execute(trx);
+        const batches =
+          input.batchSize !== undefined
+            ? await usccRanges(trx, input.batchSize)
+            : { total: null, ranges: [{ from: null, to: null }] };
+        const counts: TypingCounts = { total: 0, byType: {}, byCounty: {} };
+        for (const range of batches.ranges) {
+          const select = typingResultsQuery(trx, standard, input.asOf, range);
+          const rows = await trx
+            .with("inserted", (qb) =>
+              qb
+                .insertInto("typing_result")
+                .columns(["run_id", "uscc", "county_code", "type", "codes"])
+                .expression(
+                  trx
+                    .selectFrom(select.as("t"))
+                    .select([
+                      sql<string>`${run.id}::uuid`.as("run_id"),
+                      "t.uscc",
+                      "t.county_code",
+                      "t.type",
+                      "t.codes",
+                    ]),
+                )
+                .returning(["county_code", "type"]),
+            )
+            .selectFrom("inserted")
+            .select(["county_code", "type", sql<number>`count(*)::int`.as("households")])
+            .groupBy(["county_code", "type"])
+            .execute();
+          for (const row of rows) {
+            const county = row.county_code ?? "";
+            counts.total += row.households;
+            counts.byType[row.type] = (counts.byType[row.type] ?? 0) + row.households;
+            const byCounty = counts.byCounty[county] ?? {};
+            counts.byCounty[county] = byCounty;
+            byCounty[row.type] = (byCounty[row.type] ?? 0) + row.households;
+          }
+          input.onProgress?.({
+            phase: "typing",
+            done: counts.total,
+            total: batches.total ?? counts.total,
+          });
+        }
+        input.onProgress?.({ phase: "finishing" });
+        const finished = await trx
+          .updateTable("typing_run")
+          .set({ finished_at: sql<Date>`clock_timestamp()`, counts: JSON.stringify(counts) })
+          .where("id", "=", run.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordAudit(trx, {
+          actor: input.actor,
+          action: "typing.run",
+          entity: "typing_run",
+          entityId: run.id,
+          before: null,
+          after: {
+            asOf: input.asOf,
+            kind,
+            standardVersion: standard.version,
+            counts,
+          },
+        });
+        return finished;
+      });
+  } catch (error) {
+    // The results were rolled back; say so on the run row if the database still answers.
+    await db
+      .updateTable("typing_run")
+      .set({
+        failed_at: sql<Date>`clock_timestamp()`,
+        error: error instanceof Error ? error.message.slice(0, 1000) : String(error),
+      })
+      .where("id", "=", run.id)
+      .execute()
+      .catch(() => undefined);
+    throw error;
+  }
+}
