@@ -48,20 +48,6 @@ export function consentingHouseholds(db: Kysely<Database>, bankCode: string, now
     .where("valid_until", ">=", sql<string>`${todayInChina(now)}::date`);
 }
 
-/** The USCCs among `usccs` whose consent to `bankCode` is in force at `now`. */
-export async function consentingAmong(
-  db: Kysely<Database>,
-  bankCode: string,
-  usccs: readonly string[],
-  now: Date,
-): Promise<Set<string>> {
-  if (usccs.length === 0) return new Set();
-  const rows = await consentingHouseholds(db, bankCode, now)
-    .where(sql<boolean>`uscc = any(${[...usccs]}::text[])`)
-    .execute();
-  return new Set(rows.map((r) => r.uscc));
-}
-
 /**
  * A household grants consent to one bank (`bankCode`) or to all banks (null) until `validUntil`
  * (inclusive, at most 3 years ahead). A consent in force for the same bank (or for all banks) is

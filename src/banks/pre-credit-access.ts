@@ -1,7 +1,11 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database, PreCreditAccessTable } from "../db/types.ts";
 import { BadInputError, RateLimitedError } from "../errors.ts";
-import { listingsPerMinute, RATE_WINDOW_MS } from "./bank-rate-limits.ts";
+import {
+  DEFAULT_LISTINGS_PER_MINUTE,
+  listingsPerMinute,
+  RATE_WINDOW_MS,
+} from "./bank-rate-limits.ts";
 
 export type PreCreditAccessRow = Selectable<PreCreditAccessTable>;
 
@@ -26,59 +30,83 @@ export interface ListingEntry {
  * the last slot. Throws RateLimitedError saying when a slot frees up.
  */
 export async function reserveListing(db: Kysely<Database>, entry: ListingEntry): Promise<string> {
-  return db.transaction().execute(async (trx) => {
+  const windowStart = new Date(entry.at.getTime() - RATE_WINDOW_MS);
+  const reserved = await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`pre_credit_access:${entry.bankCode}`}))`.execute(
       trx,
     );
-    const limit = await listingsPerMinute(trx, entry.bankCode);
-    const windowStart = new Date(entry.at.getTime() - RATE_WINDOW_MS);
-    const recent = await trx
+    // Counted and recorded in one statement, after the lock: the count sees every listing
+    // committed before it, and the entry is written only when under the limit.
+    const recent = trx
       .selectFrom("pre_credit_access")
-      .select(sql<number>`count(*)::int`.as("n"))
+      .select(sql<number>`count(*)`.as("n"))
       .where("bank_code", "=", entry.bankCode)
-      .where("at", ">", windowStart)
-      .executeTakeFirstOrThrow();
-    if (recent.n >= limit) {
-      if (limit === 0) {
-        throw new RateLimitedError(
-          `listings are stopped for bank ${entry.bankCode} (its limit is 0 a minute); ask an operator`,
-        );
-      }
-      // A slot frees when the (n − limit + 1)-th oldest listing of the window leaves it.
-      const freeing = await trx
-        .selectFrom("pre_credit_access")
-        .select("at")
-        .where("bank_code", "=", entry.bankCode)
-        .where("at", ">", windowStart)
-        .orderBy("at")
-        .offset(recent.n - limit)
-        .limit(1)
-        .executeTakeFirstOrThrow();
-      const retryAt = new Date(new Date(freeing.at).getTime() + RATE_WINDOW_MS);
-      const seconds = Math.max(1, Math.ceil((retryAt.getTime() - entry.at.getTime()) / 1000));
-      throw new RateLimitedError(
-        `bank ${entry.bankCode} may list pre-credit candidates ${limit} times a minute; retry after ${retryAt.toISOString()} (in ${seconds} s)`,
-      );
-    }
-    const row = await trx
+      .where("at", ">", windowStart);
+    const limit = sql<number>`coalesce((${trx
+      .selectFrom("bank_rate_limit")
+      .select("listings_per_minute")
+      .where("bank_code", "=", entry.bankCode)}), ${DEFAULT_LISTINGS_PER_MINUTE}::int)`;
+    return trx
       .insertInto("pre_credit_access")
-      .values({
-        at: entry.at,
-        bank_code: entry.bankCode,
-        token_id: entry.tokenId,
-        product_id: entry.productId,
-        product_version: entry.productVersion,
-        criteria_hash: entry.criteriaHash,
-        as_of: entry.asOf,
-        page_first: entry.pageFirst,
-        page_after: entry.pageAfter,
-        rows_returned: null,
-        total_count: null,
-      })
+      .columns([
+        "at",
+        "bank_code",
+        "token_id",
+        "product_id",
+        "product_version",
+        "criteria_hash",
+        "as_of",
+        "page_first",
+        "page_after",
+      ])
+      .expression(
+        trx
+          .selectNoFrom([
+            sql<Date>`${entry.at}::timestamptz`.as("at"),
+            sql<string>`${entry.bankCode}::text`.as("bank_code"),
+            sql<string>`${entry.tokenId}::text`.as("token_id"),
+            sql<string>`${entry.productId}::uuid`.as("product_id"),
+            sql<number>`${entry.productVersion}::int`.as("product_version"),
+            sql<string>`${entry.criteriaHash}::text`.as("criteria_hash"),
+            sql<string>`${entry.asOf}::date`.as("as_of"),
+            sql<number>`${entry.pageFirst}::int`.as("page_first"),
+            sql<string | null>`${entry.pageAfter}::text`.as("page_after"),
+          ])
+          .where(sql<boolean>`(${recent}) < ${limit}`),
+      )
       .returning("id")
-      .executeTakeFirstOrThrow();
-    return row.id;
+      .executeTakeFirst();
   });
+  if (reserved) return reserved.id;
+  throw await rateLimited(db, entry, windowStart);
+}
+
+/** The refusal, saying when a slot frees up (read after the fact: only the message needs it). */
+async function rateLimited(
+  db: Kysely<Database>,
+  entry: ListingEntry,
+  windowStart: Date,
+): Promise<RateLimitedError> {
+  const limit = await listingsPerMinute(db, entry.bankCode);
+  if (limit === 0) {
+    return new RateLimitedError(
+      `listings are stopped for bank ${entry.bankCode} (its limit is 0 a minute); ask an operator`,
+    );
+  }
+  // A slot frees when the (n − limit + 1)-th oldest listing of the window leaves it.
+  const inWindow = await db
+    .selectFrom("pre_credit_access")
+    .select("at")
+    .where("bank_code", "=", entry.bankCode)
+    .where("at", ">", windowStart)
+    .orderBy("at")
+    .execute();
+  const freeing = inWindow[Math.max(0, inWindow.length - limit)]?.at ?? entry.at;
+  const retryAt = new Date(new Date(freeing).getTime() + RATE_WINDOW_MS);
+  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - entry.at.getTime()) / 1000));
+  return new RateLimitedError(
+    `bank ${entry.bankCode} may list pre-credit candidates ${limit} times a minute; retry after ${retryAt.toISOString()} (in ${seconds} s)`,
+  );
 }
 
 /** Completes a listing's entry with the number of candidates the page returned. */

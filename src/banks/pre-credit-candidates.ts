@@ -2,11 +2,11 @@ import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/types.ts";
 import { FACTS } from "../matching/fact-catalog.ts";
 import { factsRelation } from "../matching/facts-relation.ts";
-import { factsOf, type HouseholdFacts, loadSnapshots } from "../matching/household-facts.ts";
 import { ruleToSql } from "../matching/rule-to-sql.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
-import { consentingAmong, consentingHouseholds } from "./bank-consents.ts";
-import { consentFactsOf } from "./credit-criteria.ts";
+import { validateRule } from "../matching/validate-rule.ts";
+import { consentingHouseholds } from "./bank-consents.ts";
+import { CREDIT_CRITERIA_LEVELS, consentFactsOf } from "./credit-criteria.ts";
 
 /** 三(一)1 基础标准: 登记在册状态 — only households on the register are candidates. */
 export const CANDIDATE_STATUS = "ACTIVE";
@@ -82,15 +82,29 @@ export function matchingCandidates(db: Kysely<Database>, query: CandidateQuery) 
   return matching;
 }
 
-/** A candidate from the household's facts: the BANK facts only with consent. Pure. */
-export function candidateOf(
-  uscc: string,
-  name: string,
-  facts: HouseholdFacts,
-  consentInForce: boolean,
-): PreCreditCandidate {
+/** A row of bankVisibleFacts: what the bank may see of one household. */
+export interface VisibleFacts {
+  uscc: string;
+  consented: boolean;
+  type: string | null;
+  category: string;
+  countyCode: string;
+  industryCode: string | null;
+  industrySection: string | null;
+  registeredYears: number;
+  taxPaidLastYear: number | null;
+  insuredEmployeesLastYear: number | null;
+  revenueLastYear: number | null;
+}
+
+/**
+ * A candidate from what the bank may see. The BANK facts are already NULL without consent; they
+ * are dropped here once more so that no change to the SQL can let one through. Pure.
+ */
+export function candidateOf(name: string, facts: VisibleFacts): PreCreditCandidate {
+  const consentInForce = facts.consented === true;
   return {
-    uscc,
+    uscc: facts.uscc,
     name,
     consentInForce,
     type: facts.type,
@@ -105,38 +119,115 @@ export function candidateOf(
   };
 }
 
+/** Facts that facts-relation.ts computes from the household row alone (no join). */
+const HOUSEHOLD_ROW_FACTS = new Set([
+  "countyCode",
+  "industryCode",
+  "industrySection",
+  "registeredYears",
+]);
+
+/**
+ * The top-level conjuncts of the criteria (`and`, nested `and`s flattened) that are conditions on
+ * household-row facts only. Whenever the criteria hold, each of these holds (an `and` is true only
+ * when every part is), so they may prune households before anything else is read. Pure.
+ */
+export function householdRowConjuncts(rule: ValidRule): ValidRule[] {
+  const parts: unknown[] = [];
+  const flatten = (json: unknown) => {
+    const and =
+      json !== null && typeof json === "object" && !Array.isArray(json)
+        ? (json as Record<string, unknown>).and
+        : undefined;
+    if (Object.keys(json ?? {}).length === 1 && Array.isArray(and)) and.forEach(flatten);
+    else parts.push(json);
+  };
+  flatten(rule.json);
+  return parts.flatMap((part) => {
+    const checked = validateRule(part, {
+      allowedLevels: CREDIT_CRITERIA_LEVELS,
+      expect: "boolean",
+    });
+    if (!checked.ok || checked.rule.resultType !== "boolean") return [];
+    const facts = checked.rule.facts;
+    return facts.length > 0 && facts.every((f) => HOUSEHOLD_ROW_FACTS.has(f)) ? [checked.rule] : [];
+  });
+}
+
+/**
+ * The households a page is looked for among, in USCC order after `after`. For criteria on BANK
+ * facts: the households whose consent to the bank is in force (no other can match). Otherwise:
+ * the households on the register, pruned by the household-row conditions of the criteria. Kept
+ * apart (its ORDER BY stops PostgreSQL from merging it) so that the page walks it in order and
+ * stops at the page's end, whatever the planner guesses of the criteria's selectivity.
+ */
+function candidateDriver(db: Kysely<Database>, query: CandidateQuery, after: string | undefined) {
+  if (consentFactsOf(query.rule.facts).length > 0) {
+    let consenting = consentingHouseholds(db, query.bankCode, query.now);
+    if (after !== undefined) consenting = consenting.where("uscc", ">", after);
+    return consenting.orderBy("uscc");
+  }
+  let households = db
+    .selectFrom(factsRelation(db, query.asOf).as("f"))
+    .select("f.uscc")
+    .where("f.status", "=", CANDIDATE_STATUS);
+  for (const conjunct of householdRowConjuncts(query.rule)) {
+    households = households.where(ruleToSql(conjunct, "f"));
+  }
+  if (after !== undefined) households = households.where("f.uscc", ">", after);
+  return households.orderBy("f.uscc");
+}
+
+/**
+ * One page in USCC order: the driver walked in order, each household tested by a correlated
+ * subquery that reads its visible facts by USCC (a few index probes; LIMIT 1 keeps it one row)
+ * and gives them as JSON when the criteria hold, until `limit` have matched. The driver is the
+ * only relation of the query and nothing is sorted out here, so PostgreSQL plans the driver for
+ * its first rows (ordered index scans, no sort of the register): the first page of a typical
+ * product reads a few hundred households. See docs/performance.md (Pre-credit).
+ */
+export function candidatePage(
+  db: Kysely<Database>,
+  query: CandidateQuery,
+  page: { after?: string | undefined; limit: number },
+) {
+  const visible = matchingCandidates(db, query)
+    .select(sql<VisibleFacts>`to_jsonb(m)`.as("facts"))
+    .where("m.uscc", "=", sql.ref<string>("d.uscc"))
+    .limit(1);
+  // OFFSET 0 keeps this a subquery of its own, so each household's subquery runs once.
+  const tested = db
+    .selectFrom(candidateDriver(db, query, page.after).as("d"))
+    .select("d.uscc")
+    .select(sql<VisibleFacts | null>`(${visible})`.as("facts"))
+    .offset(sql.lit(0));
+  return db
+    .selectFrom(tested.as("t"))
+    .select(["t.uscc", "t.facts"])
+    .select(sql<string>`(SELECT name FROM household WHERE uscc = t.uscc)`.as("name"))
+    .where("t.facts", "is not", null)
+    .limit(page.limit);
+}
+
 /**
  * One page of candidates in USCC order (keyset: `after` is the last USCC seen), `limit` rows at
- * most. The page is chosen in SQL; its rows' facts are then read by USCC (the same facts, see
- * facts-agreement tests), all in one repeatable-read snapshot (or the caller's transaction), so
- * that consent granted or revoked meanwhile is seen by both steps or by neither.
+ * most, read in one statement (one snapshot: a consent granted or revoked meanwhile is seen whole
+ * or not at all).
  */
 export async function listPreCreditCandidates(
   db: Kysely<Database>,
   query: CandidateQuery,
   page: { after?: string | undefined; limit: number },
 ): Promise<PreCreditCandidate[]> {
-  if (!db.isTransaction) {
-    return db
-      .transaction()
-      .setIsolationLevel("repeatable read")
-      .setAccessMode("read only")
-      .execute((trx) => listPreCreditCandidates(trx, query, page));
+  const rows = await candidatePage(db, query, page).execute();
+  // The page relies on the driver's order surviving the filter; a plan that broke it would
+  // pick the wrong rows, so refuse it loudly rather than page wrongly.
+  for (let i = 1; i < rows.length; i++) {
+    if ((rows[i - 1]?.uscc as string) >= (rows[i]?.uscc as string)) {
+      throw new Error("pre-credit page out of USCC order: the query plan changed");
+    }
   }
-  let matching = matchingCandidates(db, query).select("m.uscc");
-  if (page.after !== undefined) matching = matching.where("m.uscc", ">", page.after);
-  const rows = await matching.orderBy("m.uscc").limit(page.limit).execute();
-  const usccs = rows.map((r) => r.uscc);
-  const [snapshots, consenting] = await Promise.all([
-    loadSnapshots(db, usccs),
-    consentingAmong(db, query.bankCode, usccs, query.now),
-  ]);
-  return usccs.flatMap((uscc) => {
-    const snapshot = snapshots.get(uscc);
-    if (!snapshot) return [];
-    const facts = factsOf(snapshot, query.asOf);
-    return [candidateOf(uscc, snapshot.household.name, facts, consenting.has(uscc))];
-  });
+  return rows.map((row) => candidateOf(row.name, row.facts as VisibleFacts));
 }
 
 /** How many households match in all: a count over the whole register, so asked for apart. */

@@ -2,6 +2,7 @@
 // One line per area; keep them sorted.
 import { builder } from "./builder.ts";
 import "./scalars.ts";
+import "./bank.ts";
 import "./fact-catalog.ts";
 import "./grant.ts";
 import "./health.ts";
