@@ -143,7 +143,119 @@ export interface CategoryRecognitionTable {
   valid_from: DateText;
   valid_until: DateText;
   ended_on: DateText | null;
+  /** CANCELLED (取消认定, no longer meets the standard) or REVOKED (撤销认定, obtained by fraud). */
   end_reason: string | null;
+}
+
+/**
+ * The recognition's columns that the procedure (src/categories) adds: null on rows loaded
+ * otherwise. Kept apart so that CategoryRecognitionTable stays the facts' minimal view.
+ */
+export interface CategoryRecognitionProcedureColumns {
+  application_id: string | null;
+  /** SELF (自主申报) or DEPARTMENT (部门推荐). */
+  source: string | null;
+  /** The household's type when recognised (extension condition C compares with it). */
+  type_at_recognition: string | null;
+  recognized_by: string | null;
+  /** 撤销认定之日: starts the 5-year ban on applying again. */
+  revoked_on: DateText | null;
+  /** Why it was cancelled: MISSING_REPORT, NOT_CLASSIFIABLE, REPORT_NOT_CONFIRMED, SPOT_CHECK_FAILED. */
+  end_ground: string | null;
+  end_note: string | null;
+  ended_by: string | null;
+}
+
+export interface CategoryApplicationTable {
+  id: Generated<string>;
+  uscc: string;
+  category: string;
+  conditions: string[];
+  evidence: string;
+  /** SELF or DEPARTMENT. */
+  source: string;
+  recommended_by: string | null;
+  /** AWAITING_CONSENT, SUBMITTED, APPROVED, REJECTED, DECLINED or WITHDRAWN. */
+  state: string;
+  /** 申报或推荐之日. */
+  entered_on: DateText;
+  created_at: Timestamp;
+  created_by: string;
+  consented_at: Timestamp | null;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+}
+
+export interface CategoryVisitTable {
+  id: Generated<string>;
+  application_id: string;
+  visited_on: DateText;
+  confirmed: boolean;
+  findings: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
+}
+
+export interface CategoryQuotaTable {
+  county_code: string;
+  /** The city's share for the county in 1/100 of a percent; null: the seed's 5%. */
+  share_basis_points: number | null;
+  set_at: Timestamp | null;
+  set_by: string | null;
+  reason: string | null;
+}
+
+export interface CategoryReportTable {
+  id: Generated<string>;
+  recognition_id: string;
+  uscc: string;
+  /** ANNUAL or PROPRIETOR_CHANGE. */
+  kind: string;
+  year: number;
+  content: string;
+  submitted_on: DateText;
+  submitted_at: Timestamp;
+  submitted_by: string;
+  confirmed: boolean | null;
+  review_note: string | null;
+  reviewed_at: Timestamp | null;
+  reviewed_by: string | null;
+}
+
+export interface CategoryExtensionTable {
+  id: Generated<string>;
+  recognition_id: string;
+  /** A, B, C or D of 三(二)2 有效期和评估确认. */
+  condition: string;
+  evidence: string;
+  previous_valid_until: DateText;
+  valid_until: DateText;
+  extended_on: DateText;
+  extended_at: Timestamp;
+  extended_by: string;
+}
+
+export interface CategorySpotCheckTable {
+  id: Generated<string>;
+  year: number;
+  seed: string;
+  population: number;
+  sample_size: number;
+  drawn_at: Timestamp;
+  drawn_by: string;
+}
+
+export interface CategorySpotCheckItemTable {
+  spot_check_id: string;
+  recognition_id: string;
+  uscc: string;
+  rank: number;
+  confirmed: boolean | null;
+  note: string | null;
+  verified_on: DateText | null;
+  verified_at: Timestamp | null;
+  verified_by: string | null;
 }
 
 // ── Policies (src/policies) ─────────────────────────────────────────────────
@@ -320,7 +432,14 @@ export interface Database {
   typing_correction: TypingCorrectionTable;
   typing_standard: TypingStandardTable;
   typing_objection: TypingObjectionTable;
-  category_recognition: CategoryRecognitionTable;
+  category_recognition: CategoryRecognitionTable & CategoryRecognitionProcedureColumns;
+  category_application: CategoryApplicationTable;
+  category_visit: CategoryVisitTable;
+  category_quota: CategoryQuotaTable;
+  category_report: CategoryReportTable;
+  category_extension: CategoryExtensionTable;
+  category_spot_check: CategorySpotCheckTable;
+  category_spot_check_item: CategorySpotCheckItemTable;
   policy: PolicyTable;
   policy_version: PolicyVersionTable;
   grant_run: GrantRunTable;

@@ -3,6 +3,7 @@
 import { builder } from "./builder.ts";
 import "./scalars.ts";
 import "./bank.ts";
+import "./category.ts";
 import "./fact-catalog.ts";
 import "./grant.ts";
 import "./health.ts";

@@ -5,6 +5,7 @@ import * as typingAndCategoryFacts from "./20261127T220200000Z-typing-and-catego
 import * as typingRunsAndObjections from "./20261127T230000000Z-typing-runs-and-objections.ts";
 import * as policies from "./20261127T231000000Z-policies.ts";
 import * as grants from "./20261127T232000000Z-grants.ts";
+import * as categories from "./20261127T233000000Z-categories.ts";
 import * as bankPreCredit from "./20261127T234000000Z-bank-pre-credit.ts";
 
 /** Every migration, listed statically so that bundling or a moved folder cannot lose one. */
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   "20261127T230000000Z-typing-runs-and-objections": typingRunsAndObjections,
   "20261127T231000000Z-policies": policies,
   "20261127T232000000Z-grants": grants,
+  "20261127T233000000Z-categories": categories,
   "20261127T234000000Z-bank-pre-credit": bankPreCredit,
 };

@@ -1,0 +1,192 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Principal } from "../auth/principal.ts";
+import { actorOf } from "../auth/principal.ts";
+import { todayInChina } from "../dates.ts";
+import type { CategoryQuotaTable, Database } from "../db/types.ts";
+import { BadInputError } from "../errors.ts";
+import { areaByCode } from "../households/areas.ts";
+import { writeCategoryAudit } from "./category-audit.ts";
+import { validityOf } from "./category-validity.ts";
+
+/**
+ * 三(二)1 数量比例: 数量应当控制在“成长型”和“发展型”个体工商户总数的5%以内（以每年个体工商户集中
+ * 分型判定数量为基准）。市级市场监管部门根据实际情况，统筹确定各区县（市）…的数量比例.
+ */
+export const DEFAULT_SHARE_BASIS_POINTS = 500;
+const BASIS_POINTS_PER_UNIT = 10_000;
+
+export type CategoryQuotaRow = Selectable<CategoryQuotaTable>;
+
+export interface CountyQuota {
+  countyCode: string;
+  /** The latest finished YEARLY typing run (集中分型判定), or null before the first one. */
+  yearlyRun: { id: string; asOf: string } | null;
+  /** 成长型 plus 发展型 households of the county in that run. */
+  base: number;
+  /** The county's share in 1/100 of a percent (500 = 5%). */
+  shareBasisPoints: number;
+  /** Whether the city set the share (otherwise the seed's 5%). */
+  shareSetByCity: boolean;
+  /** 5%以内: the share of the base, rounded down. */
+  limit: number;
+  /** Recognitions of the county that stand on the date and are valid when a new one would start. */
+  used: number;
+  left: number;
+}
+
+/** "控制在…以内": never above the share, so rounded down (60 households at 5% → 3; 19 → 0). */
+export function quotaLimit(base: number, shareBasisPoints: number): number {
+  return Math.floor((base * shareBasisPoints) / BASIS_POINTS_PER_UNIT);
+}
+
+/** The latest finished yearly typing run: a run without finished_at never happened. */
+export async function latestYearlyRun(db: Kysely<Database>) {
+  return db
+    .selectFrom("typing_run")
+    .select(["id", "as_of"])
+    .where("kind", "=", "YEARLY")
+    .where("finished_at", "is not", null)
+    .orderBy("finished_at", "desc")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * The county's quota as of `date`. `used` counts what a new recognition made on `date` would sit
+ * beside: recognitions that stand (made, not ended, not expired) and are still valid on the new
+ * one's first day (next 1 January) — the same overlap test as blocksNewRecognition. So places come
+ * back when a recognition is cancelled, revoked or runs out, and an extension keeps its place.
+ */
+export async function countyQuota(
+  db: Kysely<Database>,
+  countyCode: string,
+  date: string,
+): Promise<CountyQuota> {
+  const startsOn = validityOf(date).validFrom;
+  const [run, share, used] = await Promise.all([
+    latestYearlyRun(db),
+    db
+      .selectFrom("category_quota")
+      .select("share_basis_points")
+      .where("county_code", "=", countyCode)
+      .executeTakeFirst(),
+    db
+      .selectFrom("category_recognition as r")
+      .innerJoin("household as h", "h.uscc", "r.uscc")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("h.county_code", "=", countyCode)
+      .where("r.recognized_on", "<=", date)
+      .where("r.valid_until", ">", startsOn)
+      .where((eb) => eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", date)]))
+      .executeTakeFirstOrThrow(),
+  ]);
+  let base = 0;
+  if (run) {
+    const row = await db
+      .selectFrom("typing_result as t")
+      .innerJoin("household as h", "h.uscc", "t.uscc")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("t.run_id", "=", run.id)
+      .where("h.county_code", "=", countyCode)
+      .where("t.type", "in", ["GROWTH", "DEVELOPMENT"])
+      .executeTakeFirstOrThrow();
+    base = Number(row.n);
+  }
+  const shareBasisPoints = share?.share_basis_points ?? DEFAULT_SHARE_BASIS_POINTS;
+  const limit = quotaLimit(base, shareBasisPoints);
+  const usedCount = Number(used.n);
+  return {
+    countyCode,
+    yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
+    base,
+    shareBasisPoints,
+    shareSetByCity: share?.share_basis_points != null,
+    limit,
+    used: usedCount,
+    left: Math.max(0, limit - usedCount),
+  };
+}
+
+/**
+ * Serialises the county's approvals: takes a row lock on its category_quota row (created on first
+ * use) until the transaction ends. Whoever holds it counts and inserts; the next one waits, then
+ * counts again (READ COMMITTED: each statement sees what committed before it).
+ */
+export async function lockCountyQuota(
+  trx: Kysely<Database>,
+  countyCode: string,
+): Promise<CategoryQuotaRow> {
+  await trx
+    .insertInto("category_quota")
+    .values({ county_code: countyCode, share_basis_points: null })
+    .onConflict((oc) => oc.column("county_code").doNothing())
+    .execute();
+  return trx
+    .selectFrom("category_quota")
+    .selectAll()
+    .where("county_code", "=", countyCode)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+}
+
+export function requireCountyCode(countyCode: string, argument = "countyCode"): void {
+  if (!areaByCode(countyCode)) {
+    throw new BadInputError(
+      `countyCode must be a county-level area of Zhengzhou (GB/T 2260), got "${countyCode}"`,
+      argument,
+    );
+  }
+}
+
+/** Percent (two decimals at most, 0–100) to basis points; null keeps null (the default 5%). */
+export function shareBasisPointsOf(percent: number | null): number | null {
+  if (percent === null) return null;
+  const bp = Math.round(percent * 100);
+  if (
+    !Number.isFinite(percent) ||
+    percent < 0 ||
+    percent > 100 ||
+    Math.abs(bp - percent * 100) > 1e-6
+  ) {
+    throw new BadInputError(
+      `sharePercent must be between 0 and 100 with at most two decimals, got ${percent}`,
+      "sharePercent",
+    );
+  }
+  return bp;
+}
+
+/**
+ * 三(二)1 市级市场监管部门…统筹确定各区县（市）…的数量比例: a city-wide operator sets (or, with
+ * null, clears back to 5%) the county's share. Audited with the share before and after.
+ */
+export async function setCategoryQuotaShare(
+  db: Kysely<Database>,
+  principal: Principal,
+  input: { countyCode: string; sharePercent: number | null; reason: string },
+  now: Date,
+): Promise<CountyQuota> {
+  requireCountyCode(input.countyCode);
+  const basisPoints = shareBasisPointsOf(input.sharePercent);
+  const reason = input.reason.trim();
+  if (!reason) throw new BadInputError("reason must say why the share is set", "reason");
+  return db.transaction().execute(async (trx) => {
+    const row = await lockCountyQuota(trx, input.countyCode);
+    await trx
+      .updateTable("category_quota")
+      .set({ share_basis_points: basisPoints, set_at: now, set_by: actorOf(principal), reason })
+      .where("county_code", "=", input.countyCode)
+      .execute();
+    await writeCategoryAudit(trx, {
+      actor: actorOf(principal),
+      action: "category.quota.share",
+      entity: "category_quota",
+      entityId: input.countyCode,
+      before: { shareBasisPoints: row.share_basis_points ?? DEFAULT_SHARE_BASIS_POINTS },
+      after: { shareBasisPoints: basisPoints ?? DEFAULT_SHARE_BASIS_POINTS },
+      reason,
+    });
+    return countyQuota(trx, input.countyCode, todayInChina(now));
+  });
+}

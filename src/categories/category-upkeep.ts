@@ -1,0 +1,99 @@
+import { unreachable } from "../auth/principal.ts";
+import type { ExtensionCondition } from "./category-conditions.ts";
+import {
+  inLastYear,
+  missingReportYears,
+  type RecognitionDates,
+  recognitionStands,
+} from "./category-validity.ts";
+
+/**
+ * 三(二)2 有效期和评估确认, as a pure function: which recognitions an operator should cancel and
+ * on what ground, and which are in their last year (due for evaluation and a possible extension).
+ */
+
+export const CANCEL_GROUNDS = [
+  "MISSING_REPORT",
+  "NOT_CLASSIFIABLE",
+  "REPORT_NOT_CONFIRMED",
+  "SPOT_CHECK_FAILED",
+] as const;
+export type CancelGround = (typeof CANCEL_GROUNDS)[number];
+
+export const CANCEL_GROUND_LABELS: Readonly<Record<CancelGround, string>> = {
+  MISSING_REPORT: "未于7月底前完成年度信息报告（三(二)2）",
+  NOT_CLASSIFIABLE: "当前分型结果为“不符合分型条件”，已不符合分型和分类基础标准（三(二)2）",
+  REPORT_NOT_CONFIRMED: "信息报告经审核未予确认，已不符合标准（三(二)2 认定部门应当审核信息报告）",
+  SPOT_CHECK_FAILED: "省局抽查实地核实不符合认定条件（三(二)2 按照3%的比例进行抽查）",
+};
+
+/** What upkeep reads about one recognition besides its dates. */
+export interface UpkeepFacts {
+  /** Years with an annual report. */
+  reportedYears: readonly number[];
+  /** The household's current type (null: none). */
+  type: string | null;
+  /** The latest reviewed report was not confirmed. */
+  reportNotConfirmed: boolean;
+  /** A spot check's field verification did not confirm it. */
+  spotCheckFailed: boolean;
+}
+
+export interface UpkeepStatus {
+  grounds: CancelGround[];
+  missingReportYears: number[];
+  inLastYear: boolean;
+}
+
+/** The grounds to cancel a standing recognition on `date` (none when it does not stand). */
+export function upkeepOf(r: RecognitionDates, facts: UpkeepFacts, date: string): UpkeepStatus {
+  if (!recognitionStands(r, date))
+    return { grounds: [], missingReportYears: [], inLastYear: false };
+  const missing = missingReportYears(r, facts.reportedYears, date);
+  const grounds: CancelGround[] = [];
+  // 三(二)2 于每年7月底前完成信息报告.
+  if (missing.length > 0) grounds.push("MISSING_REPORT");
+  // 三(二)2 是否继续符合分型和分类基础标准进行确认。对已不符合标准的，取消认定.
+  if (facts.type === "NOT_CLASSIFIABLE") grounds.push("NOT_CLASSIFIABLE");
+  if (facts.reportNotConfirmed) grounds.push("REPORT_NOT_CONFIRMED");
+  if (facts.spotCheckFailed) grounds.push("SPOT_CHECK_FAILED");
+  return { grounds, missingReportYears: missing, inLastYear: inLastYear(r, date) };
+}
+
+/**
+ * 三(二)2 C: 由认定时的“成长型”提升为“发展型”，或者由“生存型”提升为“成长型” — checked against the
+ * type stored at recognition; the other conditions rest on the evidence the operator records.
+ */
+export function extensionConditionHolds(
+  condition: ExtensionCondition,
+  recognition: { source: string | null; type_at_recognition: string | null },
+  currentType: string | null,
+): { holds: true } | { holds: false; reason: string } {
+  switch (condition) {
+    case "A":
+    case "B":
+      return { holds: true };
+    case "C": {
+      const from = recognition.type_at_recognition;
+      const upgraded =
+        (from === "GROWTH" && currentType === "DEVELOPMENT") ||
+        (from === "SURVIVAL" && currentType === "GROWTH");
+      return upgraded
+        ? { holds: true }
+        : {
+            holds: false,
+            reason: `condition C needs 成长型→发展型 or 生存型→成长型 since recognition; type at recognition ${from ?? "unknown"}, now ${currentType ?? "unknown"}`,
+          };
+    }
+    case "D":
+      return recognition.source === "DEPARTMENT"
+        ? { holds: true }
+        : {
+            holds: false,
+            reason:
+              "condition D applies only to a household recognised on a department's recommendation",
+          };
+    default:
+      return unreachable(condition);
+  }
+}

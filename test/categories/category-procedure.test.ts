@@ -1,0 +1,563 @@
+import { randomUUID } from "node:crypto";
+import { beforeEach, describe, expect, it } from "vitest";
+import { drawSample, spotCheckPopulation } from "../../src/categories/category-spot-check.ts";
+import { describeEachEngine } from "../support/databases.ts";
+import { errorCodes, runGraphQL } from "../support/graphql.ts";
+import {
+  APPLY,
+  APPROVE,
+  apply,
+  applyAndVisit,
+  approve,
+  CATEGORY_ON,
+  CONSENT,
+  cityOperator,
+  countyOperator,
+  department,
+  depsOn,
+  ERQI,
+  growthHouseholds,
+  householdOf,
+  JINSHUI,
+  ok,
+  PUBLIC_LIST,
+  PUBLIC_PRINCIPAL,
+  RECOMMEND,
+  recognise,
+  refusalCodes,
+  seedHouseholds,
+  usccOf,
+} from "./category-fixtures.ts";
+
+// The rest of the procedure through the API: entry checks, recommendation and consent, review,
+// upkeep (reports, cancellation, extension), the spot check, the public notice and the audit log.
+
+const UPKEEP = `query($county: String) {
+  categoryUpkeep(countyCode: $county) {
+    edges { node { grounds missingReportYears inLastYear recognition { id uscc } } }
+  }
+}`;
+
+const REPORT = `mutation($year: Int, $content: String!) {
+  submitCategoryReport(kind: ANNUAL, year: $year, content: $content) { id year submittedOn confirmed }
+}`;
+
+const CANCEL = `mutation($id: ID!, $ground: CategoryCancelGround!) {
+  cancelCategoryRecognition(recognitionId: $id, ground: $ground, note: "经审核确认") { id endedOn endReason endGround }
+}`;
+
+const EXTEND = `mutation($id: ID!, $condition: CategoryExtensionCondition!) {
+  extendCategoryRecognition(recognitionId: $id, condition: $condition, evidence: "2029年分型结果为发展型") {
+    id validUntil extensions { condition previousValidUntil validUntil extendedOn }
+  }
+}`;
+
+const A = usccOf(ERQI, 1);
+const B = usccOf(ERQI, 2);
+const SURVIVOR = usccOf(ERQI, 3);
+const VETERAN = usccOf(ERQI, 4);
+const OUTCAST = usccOf(ERQI, 5);
+const DEBTOR = usccOf(ERQI, 6);
+
+describeEachEngine("名特优新 procedure", (getDb) => {
+  beforeEach(async () => {
+    await getDb().reset();
+    await seedHouseholds(getDb().db, [
+      { uscc: A, type: "GROWTH", name: "二七区老王烩面馆" },
+      { uscc: B, type: "DEVELOPMENT", name: "二七区豫剧戏服坊" },
+      { uscc: SURVIVOR, type: "SURVIVAL" },
+      { uscc: VETERAN, type: "SURVIVAL", proprietor_groups: ["VETERAN"] },
+      { uscc: OUTCAST, type: "NOT_CLASSIFIABLE" },
+      { uscc: DEBTOR, type: "GROWTH", proprietor_dishonest_debtor: true },
+      ...growthHouseholds(ERQI, 100, 40),
+      ...growthHouseholds(JINSHUI, 100, 40),
+    ]);
+  });
+
+  describe("entry", () => {
+    it("lists the reference conditions to anyone", async () => {
+      const data = await ok(
+        depsOn(getDb(), "2026-09-01"),
+        PUBLIC_PRINCIPAL,
+        `{ categoryConditions(category: QUALITY) { code number label } }`,
+      );
+      expect(data.categoryConditions).toHaveLength(6);
+      expect(data.categoryConditions[2]).toMatchObject({ code: "QUALITY_3", number: 3 });
+      expect(data.categoryConditions[2].label).toContain("非物质文化遗产");
+    });
+
+    it("refuses conditions of another category as bad input, naming the argument", async () => {
+      const result = await runGraphQL(depsOn(getDb(), "2026-09-01"), householdOf(A), APPLY, {
+        input: { category: "FAMOUS", conditions: ["FAMOUS_1", "EMERGING_1"], evidence: "抖音直播" },
+      });
+      expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0]?.extensions?.argument).toBe("conditions[1]");
+    });
+
+    it("explains every refusal in Chinese, and takes relaxed groups and recommendations", async () => {
+      const survivor = await apply(getDb(), "2026-09-01", SURVIVOR);
+      expect(refusalCodes(survivor)).toEqual(["TYPE_NOT_ELIGIBLE"]);
+      expect(survivor.refusals[0].reason).toContain("当前分型结果为“生存型”");
+      expect(survivor.application).toBeNull();
+
+      expect((await apply(getDb(), "2026-09-01", VETERAN)).application.state).toBe("SUBMITTED");
+      expect(refusalCodes(await apply(getDb(), "2026-09-01", OUTCAST))).toEqual([
+        "NOT_CLASSIFIABLE",
+      ]);
+      expect(refusalCodes(await apply(getDb(), "2026-09-01", DEBTOR))).toEqual([
+        "DISHONEST_DEBTOR",
+      ]);
+
+      const recommended = await ok(
+        depsOn(getDb(), "2026-09-01"),
+        department("CULTURE_ZZ"),
+        RECOMMEND,
+        {
+          input: {
+            uscc: SURVIVOR,
+            category: "QUALITY",
+            conditions: ["QUALITY_3"],
+            evidence: "市级非遗传承人",
+          },
+        },
+      );
+      expect(recommended.recommendForCategory.refusals).toEqual([]);
+      expect(recommended.recommendForCategory.application).toMatchObject({
+        state: "AWAITING_CONSENT",
+        source: "DEPARTMENT",
+        recommendedBy: "CULTURE_ZZ",
+      });
+      const outcast = await ok(depsOn(getDb(), "2026-09-01"), department("CULTURE_ZZ"), RECOMMEND, {
+        input: { uscc: OUTCAST, category: "QUALITY", conditions: ["QUALITY_3"], evidence: "x" },
+      });
+      expect(refusalCodes(outcast.recommendForCategory)).toEqual(["NOT_CLASSIFIABLE"]);
+    });
+
+    it("keeps one undecided application per household", async () => {
+      expect((await apply(getDb(), "2026-09-01", A)).refusals).toEqual([]);
+      const again = await apply(getDb(), "2026-09-02", A, "EMERGING", ["EMERGING_1"]);
+      expect(refusalCodes(again)).toEqual(["APPLICATION_PENDING"]);
+    });
+  });
+
+  describe("recommendation and consent", () => {
+    async function recommend(uscc: string) {
+      const data = await ok(depsOn(getDb(), "2026-09-01"), department("CULTURE_ZZ"), RECOMMEND, {
+        input: {
+          uscc,
+          category: "QUALITY",
+          conditions: ["QUALITY_3", "QUALITY_6"],
+          evidence: "市级非遗代表性传承人",
+        },
+      });
+      return data.recommendForCategory.application.id as string;
+    }
+
+    it("goes nowhere until the proprietor consents through the household's own token", async () => {
+      const id = await recommend(SURVIVOR);
+      const early = await runGraphQL(depsOn(getDb(), "2026-09-02"), countyOperator(ERQI), APPROVE, {
+        id,
+      });
+      expect(errorCodes(early)).toEqual(["CONFLICT"]);
+
+      const stranger = await runGraphQL(depsOn(getDb(), "2026-09-02"), householdOf(A), CONSENT, {
+        id,
+        consent: true,
+      });
+      expect(errorCodes(stranger)).toEqual(["FORBIDDEN"]);
+
+      const consented = await ok(depsOn(getDb(), "2026-09-02"), householdOf(SURVIVOR), CONSENT, {
+        id,
+        consent: true,
+        note: "同意推荐",
+      });
+      expect(consented.respondToCategoryRecommendation.state).toBe("SUBMITTED");
+      // A recommendation is reviewed without a visit being required (三(二)2 通过培育平台进行审核).
+      const approved = await approve(getDb(), "2026-09-03", id, countyOperator(ERQI));
+      expect(approved.refusals).toEqual([]);
+      expect(approved.recognition).toMatchObject({ category: "QUALITY", validFrom: "2027-01-01" });
+
+      const seen = await ok(
+        depsOn(getDb(), "2026-09-03"),
+        department("CULTURE_ZZ"),
+        `{ categoryApplications { edges { node { uscc state source } } } }`,
+      );
+      expect(seen.categoryApplications.edges.map((e: any) => e.node)).toEqual([
+        { uscc: SURVIVOR, state: "APPROVED", source: "DEPARTMENT" },
+      ]);
+      const otherDepartment = await runGraphQL(
+        depsOn(getDb(), "2026-09-03"),
+        department("TAX_ZZ"),
+        `query($id: ID!) { categoryApplication(id: $id) { id } }`,
+        { id },
+      );
+      expect(errorCodes(otherDepartment)).toEqual(["FORBIDDEN"]);
+    });
+
+    it("ends when the proprietor declines", async () => {
+      const id = await recommend(B);
+      const declined = await ok(depsOn(getDb(), "2026-09-02"), householdOf(B), CONSENT, {
+        id,
+        consent: false,
+        note: "暂不参加",
+      });
+      expect(declined.respondToCategoryRecommendation.state).toBe("DECLINED");
+      // Declined, it no longer blocks an application of its own.
+      expect((await apply(getDb(), "2026-09-03", B)).refusals).toEqual([]);
+    });
+  });
+
+  describe("review", () => {
+    it("needs a confirmed visit for a self-application, and takes a rejection with its reason", async () => {
+      const id = (await apply(getDb(), "2026-09-01", A)).application.id;
+      expect(refusalCodes(await approve(getDb(), "2026-09-05", id, countyOperator(ERQI)))).toEqual([
+        "VISIT_MISSING",
+      ]);
+      await ok(
+        depsOn(getDb(), "2026-09-05"),
+        countyOperator(ERQI),
+        `mutation($id: ID!) { recordCategoryVisit(applicationId: $id, visitedOn: "2026-09-04", confirmed: false, findings: "经营场所已停业") { id } }`,
+        { id },
+      );
+      const refused = await approve(getDb(), "2026-09-05", id, countyOperator(ERQI));
+      expect(refusalCodes(refused)).toEqual(["VISIT_NOT_CONFIRMED"]);
+      expect(refused.refusals[0].reason).toContain("经营场所已停业");
+
+      const otherCounty = await runGraphQL(
+        depsOn(getDb(), "2026-09-05"),
+        countyOperator(JINSHUI),
+        `mutation($id: ID!) { rejectCategoryApplication(applicationId: $id, reason: "x") { id } }`,
+        { id },
+      );
+      expect(errorCodes(otherCounty)).toEqual(["FORBIDDEN"]);
+      const rejected = await ok(
+        depsOn(getDb(), "2026-09-05"),
+        countyOperator(ERQI),
+        `mutation($id: ID!) { rejectCategoryApplication(applicationId: $id, reason: "走访核实未通过") { state decisionReason } }`,
+        { id },
+      );
+      expect(rejected.rejectCategoryApplication).toEqual({
+        state: "REJECTED",
+        decisionReason: "走访核实未通过",
+      });
+    });
+
+    it("shows operators the queue of their county, and the quota used and left", async () => {
+      await applyAndVisit(getDb(), "2026-09-01", A);
+      await applyAndVisit(getDb(), "2026-09-01", usccOf(JINSHUI, 100));
+      const queue = await ok(
+        depsOn(getDb(), "2026-09-02"),
+        countyOperator(ERQI),
+        `{ categoryApplications(filter: { state: SUBMITTED }) { edges { node { uscc countyCode visits { confirmed } } } } }`,
+      );
+      expect(queue.categoryApplications.edges.map((e: any) => e.node)).toEqual([
+        { uscc: A, countyCode: ERQI, visits: [{ confirmed: true }] },
+      ]);
+      const quotas = await ok(
+        depsOn(getDb(), "2026-09-02"),
+        cityOperator,
+        `{ categoryQuotas { countyCode base limit used left } }`,
+      );
+      expect(quotas.categoryQuotas.find((q: any) => q.countyCode === ERQI)).toEqual({
+        countyCode: ERQI,
+        base: 43, // 40 + A (GROWTH) + B (DEVELOPMENT) + DEBTOR (GROWTH)
+        limit: 2,
+        used: 0,
+        left: 2,
+      });
+      expect(quotas.categoryQuotas).toHaveLength(15);
+    });
+  });
+
+  describe("upkeep (三(二)2 有效期和评估确认)", () => {
+    it("lists a missing annual report from 1 August; a late report clears it", async () => {
+      const recognition = await recognise(getDb(), "2026-10-20", A);
+      const listed = async (date: string) =>
+        (await ok(depsOn(getDb(), date), countyOperator(ERQI), UPKEEP)).categoryUpkeep.edges.map(
+          (e: any) => e.node,
+        );
+      expect(await listed("2027-07-31")).toEqual([]);
+      expect(await listed("2027-08-01")).toEqual([
+        {
+          grounds: ["MISSING_REPORT"],
+          missingReportYears: [2027],
+          inLastYear: false,
+          recognition: { id: recognition.id, uscc: A },
+        },
+      ]);
+      const report = await ok(depsOn(getDb(), "2027-08-02"), householdOf(A), REPORT, {
+        content: "2027年营业收入52万元，新增员工2名",
+      });
+      expect(report.submitCategoryReport).toMatchObject({ year: 2027, submittedOn: "2027-08-02" });
+      expect(await listed("2027-08-03")).toEqual([]);
+      const twice = await runGraphQL(depsOn(getDb(), "2027-08-03"), householdOf(A), REPORT, {
+        year: 2027,
+        content: "again",
+      });
+      expect(errorCodes(twice)).toEqual(["CONFLICT"]);
+      // A ground that does not hold cannot be used.
+      const wrong = await runGraphQL(depsOn(getDb(), "2027-08-03"), countyOperator(ERQI), CANCEL, {
+        id: recognition.id,
+        ground: "MISSING_REPORT",
+      });
+      expect(errorCodes(wrong)).toEqual(["BAD_USER_INPUT"]);
+    });
+
+    it("lists a household now 不符合分型条件 for cancellation, which ends the category from that day", async () => {
+      const recognition = await recognise(getDb(), "2026-10-20", A);
+      await seedHouseholds(getDb().db, [], {
+        asOf: "2027-08-01",
+        finishedAt: "2027-08-10T00:00:00Z",
+      });
+      await getDb()
+        .db.insertInto("typing_result")
+        .values({
+          run_id: (
+            await getDb()
+              .db.selectFrom("typing_run")
+              .select("id")
+              .where("as_of", "=", "2027-08-01")
+              .executeTakeFirstOrThrow()
+          ).id,
+          uscc: A,
+          type: "NOT_CLASSIFIABLE",
+          codes: ["BASE_B"],
+        })
+        .execute();
+      const upkeep = await ok(depsOn(getDb(), "2027-08-20"), countyOperator(ERQI), UPKEEP);
+      expect(upkeep.categoryUpkeep.edges[0].node.grounds).toEqual([
+        "MISSING_REPORT",
+        "NOT_CLASSIFIABLE",
+      ]);
+      const cancelled = await ok(depsOn(getDb(), "2027-08-20"), countyOperator(ERQI), CANCEL, {
+        id: recognition.id,
+        ground: "NOT_CLASSIFIABLE",
+      });
+      expect(cancelled.cancelCategoryRecognition).toMatchObject({
+        endedOn: "2027-08-20",
+        endReason: "CANCELLED",
+        endGround: "NOT_CLASSIFIABLE",
+      });
+      const on = async (asOf: string) =>
+        (await ok(depsOn(getDb(), "2027-08-20"), householdOf(A), CATEGORY_ON, { uscc: A, asOf }))
+          .household.category;
+      expect(await on("2027-08-19")).toBe("FAMOUS");
+      expect(await on("2027-08-20")).toBeNull();
+    });
+
+    it("extends by 3 years in the last year on a condition that holds", async () => {
+      const recognition = await recognise(getDb(), "2026-10-20", A);
+      const early = await runGraphQL(depsOn(getDb(), "2028-12-31"), countyOperator(ERQI), EXTEND, {
+        id: recognition.id,
+        condition: "C",
+      });
+      expect(errorCodes(early)).toEqual(["CONFLICT"]);
+      // Condition C needs 成长型 → 发展型: not yet.
+      const notYet = await runGraphQL(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), EXTEND, {
+        id: recognition.id,
+        condition: "C",
+      });
+      expect(errorCodes(notYet)).toEqual(["BAD_USER_INPUT"]);
+      // D is for recommended households only.
+      const d = await runGraphQL(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), EXTEND, {
+        id: recognition.id,
+        condition: "D",
+      });
+      expect(errorCodes(d)).toEqual(["BAD_USER_INPUT"]);
+
+      const runId = randomUUID();
+      await getDb()
+        .db.insertInto("typing_run")
+        .values({
+          id: runId,
+          as_of: "2028-08-01",
+          standard_version: "test",
+          kind: "YEARLY",
+          started_at: "2028-08-10T00:00:00Z",
+          finished_at: "2028-08-10T00:00:00Z",
+          created_by: "test",
+        })
+        .execute();
+      await getDb()
+        .db.insertInto("typing_result")
+        .values({ run_id: runId, uscc: A, type: "DEVELOPMENT", codes: ["DEVELOPMENT_A"] })
+        .execute();
+      const extended = await ok(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), EXTEND, {
+        id: recognition.id,
+        condition: "C",
+      });
+      expect(extended.extendCategoryRecognition).toMatchObject({
+        validUntil: "2033-01-01",
+        extensions: [
+          {
+            condition: "C",
+            previousValidUntil: "2030-01-01",
+            validUntil: "2033-01-01",
+            extendedOn: "2029-03-01",
+          },
+        ],
+      });
+      const on = async (asOf: string) =>
+        (
+          await ok(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), CATEGORY_ON, {
+            uscc: A,
+            asOf,
+          })
+        ).household.category;
+      expect(await on("2032-12-31")).toBe("FAMOUS");
+      expect(await on("2033-01-01")).toBeNull();
+    });
+  });
+
+  describe("the province's spot check", () => {
+    it("samples 3% of the year's recognitions from a recorded seed, once, reproducibly", async () => {
+      const rows = Array.from({ length: 40 }, (_, i) => ({
+        uscc: usccOf(ERQI, 100 + i),
+        category: "FAMOUS",
+        recognized_on: "2026-11-10",
+        valid_from: "2027-01-01",
+        valid_until: "2030-01-01",
+        ended_on: null,
+        end_reason: null,
+      }));
+      rows.push({
+        category: "FAMOUS",
+        ended_on: null,
+        end_reason: null,
+        uscc: A,
+        recognized_on: "2025-11-10",
+        valid_from: "2026-01-01",
+        valid_until: "2029-01-01",
+      });
+      await getDb().db.insertInto("category_recognition").values(rows).execute();
+
+      const forbidden = await runGraphQL(
+        depsOn(getDb(), "2026-12-10"),
+        countyOperator(ERQI),
+        `mutation { drawCategorySpotCheck(year: 2026, seed: "x") { id } }`,
+      );
+      expect(errorCodes(forbidden)).toEqual(["FORBIDDEN"]);
+      const drawn = await ok(
+        depsOn(getDb(), "2026-12-10"),
+        cityOperator,
+        `mutation { drawCategorySpotCheck(year: 2026, seed: "豫2026-抽查") { year seed population sampleSize items { rank uscc recognitionId } } }`,
+      );
+      const check = drawn.drawCategorySpotCheck;
+      expect(check).toMatchObject({
+        year: 2026,
+        seed: "豫2026-抽查",
+        population: 40,
+        sampleSize: 2,
+      });
+      const expected = drawSample(await spotCheckPopulation(getDb().db, 2026), "豫2026-抽查");
+      expect(check.items.map((i: any) => i.recognitionId)).toEqual(expected.map((m) => m.id));
+
+      const again = await runGraphQL(
+        depsOn(getDb(), "2026-12-11"),
+        cityOperator,
+        `mutation { drawCategorySpotCheck(year: 2026) { id } }`,
+      );
+      expect(errorCodes(again)).toEqual(["CONFLICT"]);
+
+      const failed = check.items[0];
+      await ok(
+        depsOn(getDb(), "2027-02-01"),
+        countyOperator(ERQI),
+        `mutation($id: ID!) { recordCategorySpotCheckResult(year: 2026, recognitionId: $id, confirmed: false, verifiedOn: "2027-01-20", note: "实地无经营") { confirmed } }`,
+        { id: failed.recognitionId },
+      );
+      const upkeep = await ok(depsOn(getDb(), "2027-02-01"), countyOperator(ERQI), UPKEEP);
+      const flagged = upkeep.categoryUpkeep.edges
+        .map((e: any) => e.node)
+        .filter((n: any) => n.grounds.includes("SPOT_CHECK_FAILED"));
+      expect(flagged.map((n: any) => [n.recognition.uscc, n.grounds])).toEqual([
+        [failed.uscc, ["SPOT_CHECK_FAILED"]],
+      ]);
+    });
+  });
+
+  describe("public notice and audit", () => {
+    it("lists recognitions in force to anyone, by county and category, with only the notice's fields", async () => {
+      await recognise(getDb(), "2026-10-20", A);
+      await recognise(getDb(), "2026-10-20", B, "QUALITY", ["QUALITY_3"]);
+      await recognise(getDb(), "2026-10-20", usccOf(JINSHUI, 100), "FAMOUS", ["FAMOUS_2"]);
+      const list = async (vars: Record<string, unknown>) =>
+        (await ok(depsOn(getDb(), "2027-05-01"), PUBLIC_PRINCIPAL, PUBLIC_LIST, vars))
+          .publicCategoryRecognitions;
+      expect((await list({})).edges).toHaveLength(3);
+      expect(
+        (await list({ county: ERQI, category: "FAMOUS" })).edges.map((e: any) => e.node),
+      ).toEqual([
+        {
+          name: "二七区老王烩面馆",
+          uscc: A,
+          countyCode: ERQI,
+          countyName: "二七区",
+          category: "FAMOUS",
+          validFrom: "2027-01-01",
+          validUntil: "2030-01-01",
+        },
+      ]);
+      const page = await list({ first: 2 });
+      expect(page.pageInfo.hasNextPage).toBe(true);
+      expect((await list({ first: 2, after: page.pageInfo.endCursor })).edges).toHaveLength(1);
+      const notPublic = await runGraphQL(
+        depsOn(getDb(), "2027-05-01"),
+        PUBLIC_PRINCIPAL,
+        CATEGORY_ON,
+        { uscc: A },
+      );
+      expect(errorCodes(notPublic)).toEqual(["UNAUTHENTICATED"]);
+    });
+
+    it("audits every change of state: who, when, from what to what, and why", async () => {
+      const recognition = await recognise(getDb(), "2026-10-20", A);
+      await ok(
+        depsOn(getDb(), "2027-03-01"),
+        countyOperator(ERQI),
+        `mutation($id: ID!) { revokeCategoryRecognition(recognitionId: $id, reason: "伪造商标注册证") { id } }`,
+        { id: recognition.id },
+      );
+      const data = await ok(
+        depsOn(getDb(), "2027-03-01"),
+        countyOperator(ERQI),
+        `query($uscc: String!) { household(uscc: $uscc) {
+          categoryApplications { history { actor action before after reason } }
+          categoryRecognitions { endReason history { actor action before after reason } }
+        } }`,
+        { uscc: A },
+      );
+      const [application] = data.household.categoryApplications;
+      expect(
+        application.history.map((h: any) => [
+          h.action,
+          h.before?.state ?? null,
+          h.after?.state ?? null,
+        ]),
+      ).toEqual([
+        ["category.apply", null, "SUBMITTED"],
+        ["category.visit", "SUBMITTED", "SUBMITTED"],
+        ["category.approve", "SUBMITTED", "APPROVED"],
+      ]);
+      expect(application.history[0].actor).toBe(`HOUSEHOLD:${A}:h-${A}`);
+      expect(application.history[2].actor).toBe(`OPERATOR:${ERQI}:op-${ERQI}`);
+      expect(application.history[2].reason).toBe("经走访核实，符合认定条件");
+      const [recognised] = data.household.categoryRecognitions;
+      expect(recognised.endReason).toBe("REVOKED");
+      expect(recognised.history.map((h: any) => h.action)).toEqual([
+        "category.recognise",
+        "category.revoke",
+      ]);
+      expect(recognised.history[1]).toMatchObject({
+        before: { endedOn: null, endReason: null },
+        after: {
+          endedOn: "2027-03-01",
+          endReason: "REVOKED",
+          revokedOn: "2027-03-01",
+          mayApplyFrom: "2032-03-01",
+        },
+        reason: "伪造商标注册证",
+      });
+    });
+  });
+});
