@@ -59,32 +59,42 @@ interface Run {
   summary: string;
 }
 
-/** Runs `zhixiang import households FILE` under /usr/bin/time -v. */
-function importRun(file: string, env: Record<string, string>): Run {
+/** Runs `zhixiang ARGS` under /usr/bin/time -v; returns its output and peak RSS in MB. */
+function zhixiang(args: string[], env: Record<string, string>) {
   const result = spawnSync(
     "/usr/bin/time",
-    [
-      "-v",
-      process.execPath,
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "import",
-      "households",
-      file,
-      "--batch-size",
-      String(values["batch-size"]),
-    ],
+    ["-v", process.execPath, "--import", "tsx", "src/cli/main.ts", ...args],
     { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 26 },
   );
   if (result.status !== 0) {
-    throw new Error(`import failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `zhixiang ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
+  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
+  return { stdout: result.stdout, peakRssMb: Math.round(rssKb / 1024) };
+}
+
+/**
+ * The floor: `zhixiang db migrate` opens the database and does nothing else, so its peak RSS is
+ * what Node, tsx and the driver (and PGlite's WASM heap) take before any import work.
+ */
+function floor(label: string, env: Record<string, string>): void {
+  console.log(
+    `${label}, \`db migrate\` alone (memory floor): peak RSS ${zhixiang(["db", "migrate"], env).peakRssMb} MB`,
+  );
+}
+
+/** Runs `zhixiang import households FILE`. */
+function importRun(file: string, env: Record<string, string>): Run {
+  const result = zhixiang(
+    ["import", "households", file, "--batch-size", String(values["batch-size"])],
+    env,
+  );
   const line = result.stdout.split("\n").find((l) => l.startsWith("imported")) ?? "";
   const seconds = Number(/ in ([\d.]+) s/.exec(line)?.[1]);
   const rate = Number(/\((\d+) households\/s\)/.exec(line)?.[1]);
-  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
-  return { seconds, rate, peakRssMb: Math.round(rssKb / 1024), summary: line };
+  return { seconds, rate, peakRssMb: result.peakRssMb, summary: line };
 }
 
 function report(label: string, run: Run, reference?: number): void {
@@ -135,6 +145,7 @@ async function main(): Promise<void> {
     `PostgreSQL reference, \\copy of the lines: ${copyRate.toLocaleString("en")} lines/s (${copySeconds.toFixed(1)} s)`,
   );
   const env = { DATABASE_URL: url };
+  floor("PostgreSQL", env);
   report("PostgreSQL import, all new", importRun(file, env), copyRate);
   report("PostgreSQL re-import, all unchanged", importRun(file, env), copyRate);
 
@@ -144,6 +155,9 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     const pgliteEnv = { DATABASE_URL: "", ZHIXIANG_DATA_DIR: dataDir };
     console.log(`PGlite: ${pgliteHouseholds} households`);
+    // The first open creates the cluster (initdb), which peaks far above an import: done apart.
+    zhixiang(["db", "migrate"], pgliteEnv);
+    floor("PGlite", pgliteEnv);
     report("PGlite import, all new", importRun(small, pgliteEnv));
     report("PGlite re-import, all unchanged", importRun(small, pgliteEnv));
     rmSync(dataDir, { recursive: true, force: true });
