@@ -134,33 +134,39 @@ async function importInTransaction(
   let batch: Pending[] = [];
   let lineInBatch = new Map<string, number>();
   let lineNumber = 0;
-  for await (const raw of lines) {
-    lineNumber++;
-    const text = lineNumber === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-    if (text.trim() === "") continue;
-    summary.lines++;
-    const result = validate(text);
-    if (!result.ok) {
-      await reject({ line: lineNumber, text, errors: result.errors });
-      continue;
+  try {
+    for await (const raw of lines) {
+      lineNumber++;
+      const text = lineNumber === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+      if (text.trim() === "") continue;
+      summary.lines++;
+      const result = validate(text);
+      if (!result.ok) {
+        await reject({ line: lineNumber, text, errors: result.errors });
+        continue;
+      }
+      const { record } = result;
+      const earlier = lineInBatch.get(record.uscc);
+      if (earlier !== undefined) {
+        await reject({ line: lineNumber, text, errors: [repeatedUscc(`line ${earlier}`)] });
+        continue;
+      }
+      lineInBatch.set(record.uscc, lineNumber);
+      const json = householdJson(record);
+      batch.push({ line: lineNumber, text, record, hash: householdHash(json) });
+      if (batch.length >= batchSize) {
+        await write(batch);
+        batch = [];
+        lineInBatch = new Map();
+      }
     }
-    const { record } = result;
-    const earlier = lineInBatch.get(record.uscc);
-    if (earlier !== undefined) {
-      await reject({ line: lineNumber, text, errors: [repeatedUscc(`line ${earlier}`)] });
-      continue;
-    }
-    lineInBatch.set(record.uscc, lineNumber);
-    const json = householdJson(record);
-    batch.push({ line: lineNumber, text, record, hash: householdHash(json) });
-    if (batch.length >= batchSize) {
-      await write(batch);
-      batch = [];
-      lineInBatch = new Map();
-    }
+    if (batch.length > 0) await write(batch);
+    await writing;
+  } catch (error) {
+    // Let a write in flight finish before the transaction rolls back under it.
+    await writing.catch(() => {});
+    throw error;
   }
-  if (batch.length > 0) await write(batch);
-  await writing;
 
   if (summary.rejected > 0 && !options.skipInvalid) {
     // Thrown inside the transaction: it rolls back, so nothing of this input is kept.
