@@ -25,7 +25,7 @@ interface FactSqlContext {
 
 /**
  * Each fact in SQL, over `household h` left-joined by USCC to: `y` its household_year row for
- * 上年度, `r` its result in the current typing run, `c` its correction in force, `s` / `p` the
+ * 上年度, `r` its result in the current typing run, `c` its correction (if any), `s` / `p` the
  * USCC when a suspension covers / an active penalty exists on the date, `cr` its recognition in
  * force. Every expression mirrors household-facts.ts (factsOf) line for line and is typed as the
  * catalog type: double precision, integer, text, boolean or text[]. Every value is a parameter.
@@ -33,8 +33,12 @@ interface FactSqlContext {
 const FACT_SQL: {
   readonly [F in keyof HouseholdFacts]: (x: FactSqlContext) => Expression<unknown>;
 } = {
-  // 三(一)2 分型方式 / 异议处理: the correction in force, else the current run's result.
-  type: () => sql`coalesce(c.type, r.type)`,
+  // 三(一)2 分型方式 / 异议处理: the correction in force (stamped with the household's
+  // facts_changed_at), else the current run's result. The stamp is compared here rather than in
+  // the join's ON clause: PostgreSQL 15 keeps a column that a removed join's ON clause read, and
+  // h.facts_changed_at would then cost index-only scans of household to queries not reading type.
+  type: () =>
+    sql`coalesce(case when c.facts_changed_at = h.facts_changed_at then c.type end, r.type)`,
   // 三(二)2 有效期: the category of the recognition in force, else none.
   category: () => sql`coalesce(cr.category, ${NO_CATEGORY}::text)`,
   countyCode: () => sql`h.county_code`,
@@ -135,9 +139,7 @@ export function factsRelation(db: Kysely<Database>, asOf: string) {
     .leftJoin("typing_result as r", (join) =>
       join.onRef("r.uscc", "=", "h.uscc").on("r.run_id", "=", currentTypingRunId(db)),
     )
-    .leftJoin("typing_correction as c", (join) =>
-      join.onRef("c.uscc", "=", "h.uscc").onRef("c.facts_changed_at", "=", "h.facts_changed_at"),
-    )
+    .leftJoin("typing_correction as c", "c.uscc", "h.uscc")
     .leftJoin(suspendedOn.as("s"), "s.uscc", "h.uscc")
     .leftJoin(penalisedOn.as("p"), "p.uscc", "h.uscc")
     .leftJoin(recognizedOn.as("cr"), "cr.uscc", "h.uscc")

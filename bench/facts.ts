@@ -1,0 +1,304 @@
+// Household facts benchmark (docs/performance.md, "## Household facts").
+//
+//   npx tsx bench/facts.ts [--households 1000000] [--repeat 3] [--regenerate] [--plans]
+//
+// Generates households in SQL (generate_series; deterministic) with yearly figures, suspensions,
+// penalties, two finished typing runs and an unfinished one, corrections and recognitions; then,
+// for each query shape the service runs over factsRelation, times EXPLAIN ANALYZE of it against
+// a reference written by hand over the base tables, and prints the medians and their ratio
+// (--plans prints the plans). Last, loadFacts (TypeScript) against factsRelation for a batch.
+// PostgreSQL only (scale figures): BENCH_DATABASE_URL or
+// postgres://postgres@127.0.0.1:5432/facts_bench (created when absent).
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
+import pg from "pg";
+import { openDatabase } from "../src/db/database.ts";
+import { migrateToLatest } from "../src/db/migrate.ts";
+import type { Database } from "../src/db/types.ts";
+import { factsRelation } from "../src/matching/facts-relation.ts";
+import { loadFacts } from "../src/matching/household-facts.ts";
+
+const { values } = parseArgs({
+  options: {
+    households: { type: "string", default: "1000000" },
+    repeat: { type: "string", default: "3" },
+    regenerate: { type: "boolean", default: false },
+    plans: { type: "boolean", default: false },
+    batch: { type: "string", default: "10000" },
+  },
+});
+const households = Number(values.households);
+const repeat = Number(values.repeat);
+const batch = Number(values.batch);
+const AS_OF = "2025-08-01";
+const RUN_OLD = "00000000-0000-4000-8000-000000000001";
+const RUN_CURRENT = "00000000-0000-4000-8000-000000000002";
+const RUN_UNFINISHED = "00000000-0000-4000-8000-000000000003";
+
+async function openBench() {
+  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/facts_bench";
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
+  await admin.connect();
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  return openDatabase({ url, poolSize: 2 });
+}
+
+/** r(i, k): a deterministic pseudo-random number in [0, 1) for row i and stream k. */
+const r = (i: RawBuilder<unknown>, k: number) =>
+  sql`((hashint8((${i})::bigint * 131 + ${sql.lit(k)}) & 2147483647)::double precision / 2147483648.0)`;
+
+/**
+ * N households over 12 counties, registered 1995–2025 (29 February included); figures for 2023
+ * and 2024 for 85%, each absent 10–15% of the time; 2% with a suspension, 3% with a penalty of a
+ * random kind, every household in the old and in the current typing run, 0.5% with a correction
+ * (half of them stale), 3% with a recognition.
+ */
+async function generate(db: Kysely<Database>, n: number): Promise<void> {
+  const i = sql`i`;
+  const n10 = sql`substr(uscc, 9, 10)::bigint`;
+  await sql`TRUNCATE household, household_year, household_suspension, household_penalty,
+    typing_result, typing_run, typing_correction, category_recognition CASCADE`.execute(db);
+  await sql`
+    INSERT INTO household (uscc, name, proprietor_id_hash, proprietor_groups,
+      proprietor_dishonest_debtor, county_code, industry_code, registered_on, status, annual_reports,
+      abnormal_listed, serious_violation_listed, tax_abnormal, seasonal, record_hash, facts_changed_at)
+    SELECT '92' || c.code || lpad(i::text, 10, '0'), '商户' || i, 'sha256:' || i,
+      CASE WHEN ${r(i, 9)} < 0.05 THEN ARRAY['VETERAN'] ELSE '{}' END, ${r(i, 10)} < 0.01, c.code,
+      CASE WHEN ${r(i, 11)} < 0.05 THEN NULL
+        ELSE chr(65 + (${r(i, 12)} * 20)::int % 20) || lpad(((${r(i, 13)} * 9000)::int + 1000)::text, 4, '0') END,
+      date '1995-01-01' + (${r(i, 1)} * 11200)::int,
+      CASE WHEN ${r(i, 2)} < 0.95 THEN 'ACTIVE' ELSE 'REVOKED' END,
+      CASE WHEN ${r(i, 3)} < 0.9 THEN '{2022,2023,2024}'::smallint[] ELSE '{}' END,
+      ${r(i, 4)} < 0.03, ${r(i, 5)} < 0.005, ${r(i, 6)} < 0.01, ${r(i, 7)} < 0.02, md5(i::text),
+      timestamptz '2025-03-01 00:00:00+00' + (i % 1000) * interval '1 microsecond'
+    FROM generate_series(1, ${n}::int) i,
+      LATERAL (SELECT (ARRAY['410102','410103','410104','410105','410106','410108','410122',
+        '410181','410182','410183','410184','410185'])[1 + (i % 12)] AS code) c`.execute(db);
+  const k = (y: number) => sql`${n10} * 7 + ${sql.lit(y)}`;
+  for (const year of [2023, 2024]) {
+    await sql`
+      INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
+      SELECT uscc, ${sql.lit(year)},
+        CASE WHEN ${r(k(year), 1)} < 0.1 THEN NULL ELSE round((${r(k(year), 2)} * 30000)::numeric, 2) END,
+        CASE WHEN ${r(k(year), 3)} < 0.15 THEN NULL ELSE (${r(k(year), 4)} * 9)::int END,
+        CASE WHEN ${r(k(year), 5)} < 0.1 THEN NULL ELSE round((${r(k(year), 6)} * 1200000)::numeric, 2) END
+      FROM household WHERE ${r(k(year), 8)} < 0.85`.execute(db);
+  }
+  await sql`
+    INSERT INTO household_suspension (uscc, seq, from_on, to_on)
+    SELECT uscc, 1, date '2021-01-01' + (${r(n10, 20)} * 1700)::int,
+      CASE WHEN ${r(n10, 21)} < 0.5 THEN NULL
+        ELSE date '2021-01-01' + (${r(n10, 20)} * 1700)::int + (${r(n10, 22)} * 400)::int END
+    FROM household WHERE ${r(n10, 19)} < 0.02`.execute(db);
+  await sql`
+    INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
+    SELECT uscc, 1, date '2021-01-01' + (${r(n10, 30)} * 1700)::int,
+      (ARRAY['WARNING','FINE','CONFISCATION','LICENCE_ACTION','BUSINESS_RESTRICTION','DETENTION'])
+        [1 + (${r(n10, 31)} * 6)::int % 6],
+      CASE WHEN ${r(n10, 32)} < 0.3 THEN date '2021-01-01' + (${r(n10, 30)} * 1700)::int + 120 END
+    FROM household WHERE ${r(n10, 29)} < 0.03`.execute(db);
+  await sql`
+    INSERT INTO typing_run (id, as_of, standard_version, kind, started_at, finished_at, created_by)
+    VALUES (${RUN_OLD}, '2024-08-01', 'bench', 'YEARLY', '2024-08-02', '2024-08-02 01:00+08', 'bench'),
+      (${RUN_CURRENT}, '2025-08-01', 'bench', 'YEARLY', '2025-08-02', '2025-08-02 01:00+08', 'bench'),
+      (${RUN_UNFINISHED}, '2025-09-01', 'bench', 'ADHOC', '2025-09-02', NULL, 'bench')`.execute(db);
+  for (const [run, stream] of [
+    [RUN_OLD, 40],
+    [RUN_CURRENT, 41],
+  ] as const) {
+    await sql`
+      INSERT INTO typing_result (run_id, uscc, type, codes)
+      SELECT ${run}::uuid, uscc,
+        (ARRAY['SURVIVAL','GROWTH','DEVELOPMENT','NOT_CLASSIFIABLE'])[1 + (${r(n10, stream)} * 4)::int % 4],
+        '{}'
+      FROM household`.execute(db);
+  }
+  await sql`
+    INSERT INTO typing_correction (uscc, type, facts_changed_at, objection_id, reason)
+    SELECT uscc, 'DEVELOPMENT',
+      CASE WHEN ${r(n10, 51)} < 0.5 THEN facts_changed_at ELSE facts_changed_at - interval '1 day' END,
+      gen_random_uuid(), 'bench'
+    FROM household WHERE ${r(n10, 50)} < 0.005`.execute(db);
+  await sql`
+    INSERT INTO category_recognition (uscc, category, recognized_on, valid_from, valid_until, ended_on)
+    SELECT uscc, (ARRAY['FAMOUS','DISTINCTIVE','QUALITY','EMERGING'])[1 + (${r(n10, 61)} * 4)::int % 4],
+      make_date(y, 10, 15), make_date(y + 1, 1, 1), make_date(y + 4, 1, 1),
+      CASE WHEN ${r(n10, 62)} < 0.1 THEN make_date(y + 2, 6, 30) END
+    FROM household, LATERAL (SELECT 2021 + (${r(n10, 63)} * 4)::int AS y) g
+    WHERE ${r(n10, 60)} < 0.03`.execute(db);
+  await sql`VACUUM ANALYZE`.execute(db);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+/** EXPLAIN ANALYZE of a compiled query: its plan text and the server's execution time (ms). */
+async function explainAnalyze(
+  db: Kysely<Database>,
+  compiled: CompiledQuery,
+): Promise<{ plan: string; ms: number }> {
+  const result = await db.executeQuery<{ "QUERY PLAN": string }>({
+    ...compiled,
+    sql: `EXPLAIN (ANALYZE, BUFFERS) ${compiled.sql}`,
+  });
+  const plan = result.rows.map((row) => row["QUERY PLAN"]).join("\n");
+  const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN);
+  return { plan, ms };
+}
+
+const handle = await openBench();
+const { db } = handle;
+await migrateToLatest(db);
+const present = await db
+  .selectFrom("household")
+  .select(sql<number>`count(*)::int`.as("n"))
+  .executeTakeFirstOrThrow();
+if (values.regenerate || present.n !== households) {
+  const t = performance.now();
+  console.log(`generating ${households} households…`);
+  await generate(db, households);
+  console.log(`  generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+const facts = () => db.selectFrom(factsRelation(db, AS_OF).as("f"));
+const oneUscc = (
+  await db
+    .selectFrom("household")
+    .select("uscc")
+    .orderBy("uscc")
+    .offset(Math.floor(households / 2))
+    .limit(1)
+    .executeTakeFirstOrThrow()
+).uscc;
+
+const inForceSuspension = sql`EXISTS (SELECT 1 FROM household_suspension s WHERE s.uscc = h.uscc
+  AND s.from_on <= date '2025-08-01' AND (s.to_on IS NULL OR s.to_on >= date '2025-08-01')
+  AND date '2025-08-01' < (s.from_on + interval '3 years')::date)`;
+const activePenalty = sql`EXISTS (SELECT 1 FROM household_penalty p WHERE p.uscc = h.uscc
+  AND p.kind <> 'WARNING' AND p.decided_on <= date '2025-08-01'
+  AND date '2025-08-01' < (p.decided_on + interval '2 years')::date
+  AND (p.repaired_on IS NULL OR p.repaired_on > date '2025-08-01'))`;
+
+/** Each shape: the query over factsRelation, and the same written by hand over the base tables. */
+const shapes: {
+  name: string;
+  query: { compile(): CompiledQuery };
+  reference: RawBuilder<unknown>;
+}[] = [
+  {
+    name: "every fact of every household (a typing run's input)",
+    query: facts().selectAll(),
+    reference: sql`SELECT * FROM household`,
+  },
+  {
+    name: "typing base criteria, count (三(一)1 基础标准)",
+    query: facts()
+      .select(sql<number>`count(*)`.as("n"))
+      .where("f.status", "=", "ACTIVE")
+      .where((eb) =>
+        eb.or([
+          eb("f.annualReportFiledLastYear", "=", true),
+          eb("f.registeredThisYear", "=", true),
+        ]),
+      )
+      .where("f.abnormalListed", "=", false)
+      .where("f.seriousViolationListed", "=", false)
+      .where("f.taxAbnormal", "=", false)
+      .where((eb) => eb.or([eb("f.suspended", "=", false), eb("f.seasonal", "=", true)])),
+    reference: sql`SELECT count(*) FROM household h WHERE h.status = 'ACTIVE'
+      AND (2024::smallint = any(h.annual_reports) OR extract(year from h.registered_on) = 2025)
+      AND NOT h.abnormal_listed AND NOT h.serious_violation_listed AND NOT h.tax_abnormal
+      AND (h.seasonal OR NOT ${inForceSuspension})`,
+  },
+  {
+    name: "grant rule: one county, GROWTH or DEVELOPMENT, no active penalty",
+    query: facts()
+      .select("f.uscc")
+      .where("f.countyCode", "=", "410103")
+      .where("f.type", "in", ["GROWTH", "DEVELOPMENT"])
+      .where("f.hasActivePenalty", "=", false),
+    reference: sql`SELECT h.uscc FROM household h
+      LEFT JOIN typing_result r ON r.uscc = h.uscc AND r.run_id = ${RUN_CURRENT}::uuid
+      LEFT JOIN typing_correction c ON c.uscc = h.uscc AND c.facts_changed_at = h.facts_changed_at
+      WHERE h.county_code = '410103' AND coalesce(c.type, r.type) IN ('GROWTH', 'DEVELOPMENT')
+      AND NOT ${activePenalty}`,
+  },
+  {
+    name: "bank listing: a category, revenue ≥ 300,000, proprietor not a dishonest debtor",
+    query: facts()
+      .select(["f.uscc", "f.category"])
+      .where("f.category", "<>", "NONE")
+      .where("f.revenueLastYear", ">=", 300_000)
+      .where("f.proprietorDishonestDebtor", "=", false),
+    reference: sql`SELECT h.uscc, cr.category FROM household h
+      JOIN household_year y ON y.uscc = h.uscc AND y.year = 2024
+      JOIN category_recognition cr ON cr.uscc = h.uscc AND cr.valid_from <= date '2025-08-01'
+        AND cr.valid_until > date '2025-08-01' AND (cr.ended_on IS NULL OR cr.ended_on > date '2025-08-01')
+      WHERE y.revenue >= 300000 AND NOT h.proprietor_dishonest_debtor`,
+  },
+  {
+    name: "households with an active penalty, count",
+    query: facts().select(sql<number>`count(*)`.as("n")).where("f.hasActivePenalty", "=", true),
+    reference: sql`SELECT count(*) FROM household h WHERE ${activePenalty}`,
+  },
+  {
+    name: "one household, every fact",
+    query: facts().selectAll().where("f.uscc", "=", oneUscc),
+    reference: sql`SELECT * FROM household h WHERE h.uscc = ${oneUscc}`,
+  },
+];
+
+console.log(`households: ${households}; as of ${AS_OF}; medians of ${repeat} EXPLAIN ANALYZE runs`);
+for (const shape of shapes) {
+  const times: number[] = [];
+  const referenceTimes: number[] = [];
+  let plan = "";
+  for (let k = 0; k < repeat; k++) {
+    const measured = await explainAnalyze(db, shape.query.compile());
+    times.push(measured.ms);
+    plan = measured.plan;
+    referenceTimes.push((await explainAnalyze(db, shape.reference.compile(db))).ms);
+  }
+  const [t, ref] = [median(times), median(referenceTimes)];
+  console.log(
+    `${shape.name}: ${t.toFixed(1)} ms; reference ${ref.toFixed(1)} ms; ratio ${(t / ref).toFixed(2)}`,
+  );
+  if (values.plans) console.log(`${plan}\n`);
+}
+
+// loadFacts (TypeScript) for a batch, against factsRelation for the same households.
+const usccs = (
+  await db
+    .selectFrom("household")
+    .select("uscc")
+    .where(sql<boolean>`hashint8(substr(uscc, 9, 10)::bigint) % 97 = 0`)
+    .limit(batch)
+    .execute()
+).map((row) => row.uscc);
+const tsTimes: number[] = [];
+const sqlTimes: number[] = [];
+for (let k = 0; k < repeat; k++) {
+  let t = performance.now();
+  const loaded = await loadFacts(db, usccs, AS_OF);
+  tsTimes.push(performance.now() - t);
+  t = performance.now();
+  const rows = await facts()
+    .selectAll()
+    .where(sql<boolean>`f.uscc = any(${usccs}::text[])`)
+    .execute();
+  sqlTimes.push(performance.now() - t);
+  if (loaded.size !== usccs.length || rows.length !== usccs.length)
+    throw new Error("lost households");
+}
+console.log(
+  `loadFacts for ${usccs.length} households: ${median(tsTimes).toFixed(0)} ms` +
+    ` (${Math.round(usccs.length / (median(tsTimes) / 1000))}/s); factsRelation for the same` +
+    ` (client round trip): ${median(sqlTimes).toFixed(0)} ms; ratio ${(median(tsTimes) / median(sqlTimes)).toFixed(2)}`,
+);
+await handle.close();
