@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { configFromEnv } from "../config.ts";
 import { DomainError } from "../errors.ts";
 import { registerDbCommands } from "./db-commands.ts";
+import { registerGrantCommands } from "./grant-commands.ts";
 import { registerIngestCommands } from "./ingest-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDbCommands(program, config);
   registerTokenCommands(program, config);
   registerIngestCommands(program, config);
+  registerGrantCommands(program, config);
   registerTypingCommands(program, config);
   return program;
 }

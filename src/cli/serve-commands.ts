@@ -5,6 +5,7 @@ import { pino } from "pino";
 import type { Config } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { grantsCsvRoute } from "../grants/grants-csv-route.ts";
 import { createPolicyRuleCache } from "../policies/compiled-policy.ts";
 import { DEFAULT_POLICIES_DIR, loadPolicyFiles } from "../policies/load-policy-files.ts";
 import type { AppDeps } from "../schema/context.ts";
@@ -64,7 +65,11 @@ async function serve(config: Config, options: { demoHouseholds?: number }): Prom
     options.demoHouseholds !== undefined
       ? await prepareDemo(deps, options.demoHouseholds)
       : undefined;
-  const server = await startHttpServer(deps, { port: config.port, host: "0.0.0.0" });
+  const server = await startHttpServer(deps, {
+    port: config.port,
+    host: "0.0.0.0",
+    routes: [grantsCsvRoute],
+  });
   const where = handle.engine === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL";
   console.log(`\n直享 Zhixiang serving GraphQL at ${server.url} (${where})`);
   if (demo) console.log(demo.instructions(server.url));

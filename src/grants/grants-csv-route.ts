@@ -1,6 +1,8 @@
 import { once } from "node:events";
+import type { ServerResponse } from "node:http";
+import type { Principal } from "../auth/principal.ts";
 import { authenticate } from "../auth/tokens.ts";
-import { BadInputError } from "../errors.ts";
+import { BadInputError, DomainError } from "../errors.ts";
 import type { HttpRoute } from "../server/create-server.ts";
 import { checkGrantFilter, type GrantFilter, type GrantStatus } from "./grant-queries.ts";
 import { scopedGrantFilter } from "./grant-scope.ts";
@@ -41,11 +43,23 @@ export function grantFilterFromQuery(params: URLSearchParams): GrantFilter {
   return result;
 }
 
+const STATUS: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+};
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
 /**
  * GET /exports/grants.csv?countyCode=…&period=… with `Authorization: Bearer <token>`: the
  * operators' (or a department's) filtered grants as a CSV download, streamed batch by batch with
  * back-pressure (a slow client slows the reading, memory stays at one batch). Errors found before
- * the first byte are the server's usual JSON (401, 400); the scope is that of grants(filter).
+ * the first byte are JSON as the GraphQL endpoint gives them, with 401, 403 or 400; the scope is
+ * that of grants(filter).
  */
 export const grantsCsvRoute: HttpRoute = async (req, res, url, deps) => {
   if (url.pathname !== GRANTS_CSV_PATH) return false;
@@ -54,8 +68,19 @@ export const grantsCsvRoute: HttpRoute = async (req, res, url, deps) => {
     res.end(JSON.stringify({ errors: [{ message: "use GET" }] }));
     return true;
   }
-  const principal = await authenticate(deps.db, req.headers.authorization);
-  const filter = scopedGrantFilter(principal, grantFilterFromQuery(url.searchParams));
+  let filter: GrantFilter;
+  try {
+    const principal: Principal = await authenticate(deps.db, req.headers.authorization);
+    if (principal.role === "PUBLIC") {
+      sendError(res, 401, "UNAUTHENTICATED", "send `Authorization: Bearer <token>`");
+      return true;
+    }
+    filter = scopedGrantFilter(principal, grantFilterFromQuery(url.searchParams));
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    sendError(res, STATUS[error.code] ?? 400, error.code, error.message);
+    return true;
+  }
   res.writeHead(200, {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": 'attachment; filename="grants.csv"',
