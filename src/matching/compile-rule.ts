@@ -91,13 +91,14 @@ export function compileRule(valid: ValidRule): CompiledRule {
       const outcome: Outcome =
         holds === true ? ELIGIBLE : holds === false ? INELIGIBLE : "UNDETERMINED";
       const missingFacts = holds === null ? compiler.missingOf(root, facts, undefined) : [];
-      return {
-        outcome,
-        missingFacts,
-        value: (result ?? null) as FactValue,
-        conditions,
-        text: conditions.map((c) => c.text).join("\n"),
-      };
+      let text = "";
+      for (let i = 0; i < conditions.length; i++) {
+        text +=
+          i === 0
+            ? (conditions[i] as ExplainedCondition).text
+            : `\n${(conditions[i] as ExplainedCondition).text}`;
+      }
+      return { outcome, missingFacts, value: (result ?? null) as FactValue, conditions, text };
     },
     value(facts: Facts): FactValue {
       return (value(facts, undefined) ?? null) as FactValue;
@@ -122,6 +123,17 @@ class Compiler {
 
   /** The closure giving a node's truth value (true, false, null). */
   test(node: RuleNode): Test {
+    if (node.kind === "missing" && node.scope === "facts" && !this.untyped) {
+      // Is any of them missing? Answered without building the list.
+      const names = node.names;
+      return (facts) => {
+        for (const name of names) {
+          const x = facts[name];
+          if (x == null || x === "") return true;
+        }
+        return false;
+      };
+    }
     const evaluate = this.value(node);
     if (node.type.kind === "boolean") return evaluate as Test;
     return (facts, item) => truthy(evaluate(facts, item));
@@ -148,7 +160,22 @@ class Compiler {
       case "compare":
         return this.compare(node);
       case "not": {
-        const operand = this.test(node.operand);
+        const inner = node.operand;
+        // The usual `{"!": {"var": flag}}` reads the fact directly.
+        if (
+          node.op === "!" &&
+          !this.untyped &&
+          inner.kind === "var" &&
+          inner.scope === "facts" &&
+          inner.type.kind === "boolean"
+        ) {
+          const name = inner.name;
+          return (facts) => {
+            const x = facts[name];
+            return x == null ? null : !x;
+          };
+        }
+        const operand = this.test(inner);
         if (node.op === "!!") return operand;
         return (facts, item) => {
           const t = operand(facts, item);
@@ -190,6 +217,16 @@ class Compiler {
       case "minMax": {
         const operands = node.operands.map((o) => this.value(o));
         const pick = node.op === "min" ? Math.min : Math.max;
+        if (operands.length === 2) {
+          const [a, b] = operands as [Evaluate, Evaluate];
+          return (facts, item) => {
+            const x = a(facts, item);
+            if (x === null) return null;
+            const y = b(facts, item);
+            if (y === null) return null;
+            return pick(x as number, y as number);
+          };
+        }
         return (facts, item) => {
           const seen: number[] = [];
           for (const operand of operands) {
@@ -529,11 +566,12 @@ class Compiler {
         // that fails, not only the first.
         const operands = node.operands.map((o) => this.explainTest(o));
         const and = node.op === "and";
+        const count = operands.length;
         return (facts, item, out) => {
           let unknown = false;
           let decided = false;
-          for (const operand of operands) {
-            const t = operand(facts, item, out);
+          for (let i = 0; i < count; i++) {
+            const t = (operands[i] as ExplainTest)(facts, item, out);
             if (t === null) unknown = true;
             else if (t !== and) decided = true;
           }
@@ -629,12 +667,18 @@ class Compiler {
         ? node.operands.filter(containsIf).map((o) => this.explainValue(o))
         : [];
     const operator = conditionOperator(node);
+    const count = nested.length;
     return (facts, item, out) => {
-      for (const inner of nested) inner(facts, item, out);
+      for (let i = 0; i < count; i++) (nested[i] as ExplainValue)(facts, item, out);
       const t = test(facts, item);
       const holds = t === null ? null : negated ? !t : t;
       const seen = describe(facts, item);
-      const missing = holds === null ? this.missingOf(node, facts, item) : [];
+      const outcome =
+        holds === true
+          ? "满足"
+          : holds === false
+            ? "不满足"
+            : holdsText(null, this.missingOf(node, facts, item));
       out.push({
         path,
         fact,
@@ -643,7 +687,7 @@ class Compiler {
         threshold: seen.threshold,
         negated,
         holds,
-        text: `${seen.text}：${holdsText(holds, missing)}`,
+        text: `${seen.text}：${outcome}`,
       });
       return holds;
     };
@@ -655,14 +699,15 @@ class Compiler {
     negated: boolean,
   ): (facts: Facts, item: unknown) => { text: string; value: FactValue; threshold: unknown } {
     const shown = (n: RuleNode, display: Display) => {
-      const label = isConstant(n) ? null : staticText(n);
       const evaluate = this.value(n);
-      return {
-        node: n,
-        evaluate,
-        text: (v: unknown) =>
-          label === null ? formatValue(v, display) : `${label} ${formatValue(v, display)}`,
-      };
+      if (isConstant(n)) {
+        // Reads no fact: its value and text are known now, once.
+        const constant = evaluate({}, undefined);
+        const text = formatValue(constant, display);
+        return { evaluate: () => constant, text: (_v: unknown) => text };
+      }
+      const label = staticText(n);
+      return { evaluate, text: (v: unknown) => `${label} ${formatValue(v, display)}` };
     };
     const asFact = (v: unknown) => (v ?? null) as FactValue;
     switch (node.kind) {
@@ -678,6 +723,19 @@ class Compiler {
         const flipped = negated && parts.length === 2 ? OPPOSITE[node.op] : node.op;
         const symbol = ` ${operatorSymbol(flipped)} `;
         const wrapNegated = negated && parts.length !== 2;
+        if (parts.length === 2) {
+          const [p, q] = parts as [(typeof parts)[0], (typeof parts)[0]];
+          const first = subjectAt === 0;
+          return (facts, item) => {
+            const x = p.evaluate(facts, item);
+            const y = q.evaluate(facts, item);
+            return {
+              text: `${p.text(x)}${symbol}${q.text(y)}`,
+              value: asFact(first ? x : y),
+              threshold: first ? y : x,
+            };
+          };
+        }
         return (facts, item) => {
           const values = parts.map((p) => p.evaluate(facts, item));
           const text = parts.map((p, i) => p.text(values[i])).join(symbol);

@@ -51,17 +51,14 @@ export function valueLabel(fact: string | null, value: string): string {
   return VALUE_LABELS[fact]?.[value] ?? value;
 }
 
-function trimmed(n: number, decimals: number): string {
-  if (Number.isInteger(n)) return String(n);
-  return String(Number(n.toFixed(decimals)));
-}
-
 /** `452000` 元 → `45.2万元`; `9500` 元 → `9500元`; `3` 人 → `3人`. */
 export function formatNumber(n: number, unit: string | null): string {
   if (unit === "元") {
-    // 6 decimals of 万 keep the fen (0.01 元).
-    if (Math.abs(n) >= 10_000) return `${trimmed(n / 10_000, 6)}万元`;
-    return `${trimmed(n, 2)}元`;
+    // Rounded to the fen (0.01 元); an integer number of fen divided by a power of ten prints
+    // as its decimal (45.2, not 45.199999…).
+    const fen = Math.round(n * 100);
+    if (Math.abs(n) >= 10_000) return `${fen / 1_000_000}万元`;
+    return `${fen / 100}元`;
   }
   const text = Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
   return unit ? `${text}${unit}` : text;

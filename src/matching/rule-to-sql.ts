@@ -248,6 +248,20 @@ class SqlCompiler {
 
   private quantifier(node: RuleNode & { kind: "quantifier" }): RawBuilder<unknown> {
     const list = this.value(node.list);
+    // The usual item tests, "the item is X" and "the item is one of […]", are array operators
+    // with the same three values (items are never NULL): some = overlap, all = contained and
+    // not empty (json-logic: all of nothing is false), none = no overlap.
+    const values = itemValues(node.predicate);
+    if (values) {
+      switch (node.op) {
+        case "some":
+          return sql`(${list} && ${values}::text[])`;
+        case "none":
+          return sql`(NOT (${list} && ${values}::text[]))`;
+        case "all":
+          return sql`(cardinality(${list}) > 0 AND ${list} <@ ${values}::text[])`;
+      }
+    }
     this.itemCount += 1;
     const item = `item${this.itemCount}`;
     this.items.push(item);
@@ -284,6 +298,25 @@ class SqlCompiler {
       return text ? sql`(${column} IS NULL OR ${column} = '')` : sql`(${column} IS NULL)`;
     });
   }
+}
+
+/** For `{"==": [{"var": ""}, "X"]}` → ["X"]; `{"in": [{"var": ""}, ["X", "Y"]]}` → ["X", "Y"]. */
+function itemValues(predicate: RuleNode): string[] | null {
+  const isItem = (n: RuleNode) =>
+    n.kind === "var" && n.scope === "element" && n.segments.length === 0;
+  if (predicate.kind === "compare" && (predicate.op === "==" || predicate.op === "===")) {
+    const [a, b] = predicate.operands as [RuleNode, RuleNode];
+    const literal = isItem(a) ? b : isItem(b) ? a : null;
+    if (literal?.kind === "literal" && typeof literal.value === "string") return [literal.value];
+    return null;
+  }
+  if (predicate.kind === "in" && predicate.mode === "list" && isItem(predicate.needle)) {
+    const list = predicate.haystack;
+    if (list.kind === "list" && list.values.every((x) => typeof x === "string")) {
+      return list.values as string[];
+    }
+  }
+  return null;
 }
 
 /** Can this literal be a bare parameter typed by the column it is compared with? */
