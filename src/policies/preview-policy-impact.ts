@@ -66,6 +66,52 @@ export async function previewPolicyImpact(
   target: ImpactTarget,
   asOf: string,
 ): Promise<PolicyImpact> {
+  const query = previewImpactQuery(db, target, asOf);
+  const rows = await withPreviewSettings(db, (trx) => trx.executeQuery(query.compile()));
+  return impactFromRows(rows.rows, target.amount, asOf);
+}
+
+/**
+ * Planner settings for the preview's statement only. The planner estimates the groups of an
+ * expression from the columns it reads, so the outcome (a rule over revenue, say) and the industry
+ * section (over the industry code) look like up to one group per household, where there are a few
+ * thousand. It would then sort the whole population to group it, serially and spilling to disk.
+ * With room to hash (work_mem) and gathering priced by what actually crosses (a few thousand
+ * groups per worker, not a million: parallel_tuple_cost 0), it hashes in parallel workers.
+ * JIT compilation costs more than it saves on a statement well under a second.
+ */
+export const PREVIEW_SETTINGS = {
+  jit: "off",
+  work_mem: "128MB",
+  parallel_tuple_cost: "0",
+} as const;
+
+/** Runs `work` with PREVIEW_SETTINGS in force (in a transaction: they end with it). */
+export async function withPreviewSettings<T>(
+  db: Kysely<Database>,
+  work: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  const names = Object.keys(PREVIEW_SETTINGS) as (keyof typeof PREVIEW_SETTINGS)[];
+  const apply = (trx: Kysely<Database>, values: Record<string, string>) =>
+    sql`SELECT ${sql.join(names.map((n) => sql`set_config(${n}, ${values[n]}, true)`))}`.execute(
+      trx,
+    );
+  const run = async (trx: Kysely<Database>) => {
+    const before = await sql<Record<string, string>>`SELECT ${sql.join(
+      names.map((n) => sql`current_setting(${n}) AS ${sql.ref(n)}`),
+    )}`.execute(trx);
+    await apply(trx, PREVIEW_SETTINGS);
+    const result = await work(trx);
+    // In the caller's transaction, leave its settings as they were (after an error the caller's
+    // transaction is aborted, and its end restores them).
+    if (db.isTransaction) await apply(trx, before.rows[0] as Record<string, string>);
+    return result;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/** The one statement previewPolicyImpact runs (exported for EXPLAIN in bench/preview.ts). */
+export function previewImpactQuery(db: Kysely<Database>, target: ImpactTarget, asOf: string) {
   requireAsOf(asOf);
   const ok = ruleToSql(target.rule, "f");
   const amountRule = typeof target.amount === "object" ? target.amount : null;
@@ -91,7 +137,7 @@ export async function previewPolicyImpact(
     .groupBy([sql`1`, "f.type", "f.category", "f.countyCode", "f.industrySection"]);
 
   // Stage 2: the few thousand groups rolled up into the total and the four breakdowns.
-  const rows = await db
+  return db
     .with("g", () => grouped)
     .selectFrom("g")
     .select([
@@ -113,10 +159,7 @@ export async function previewPolicyImpact(
     .groupBy(
       sql`GROUPING SETS ((), (g.type), (g.category), (g."countyCode"), (g."industrySection"))`,
     )
-    .$castTo<ImpactRow>()
-    .execute();
-
-  return impactFromRows(rows, target.amount, asOf);
+    .$castTo<ImpactRow>();
 }
 
 /** The GROUPING() bit of each dimension: set when the dimension is rolled up. */
