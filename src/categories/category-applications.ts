@@ -555,6 +555,7 @@ export async function approveCategoryApplication(
         ended_on: null,
         end_reason: null,
         application_id: application.id,
+        county_code: application.county_code,
         source: application.source,
         type_at_recognition: subject.type,
         recognized_by: actorOf(principal),

@@ -29,7 +29,10 @@ export interface CountyQuota {
   shareSetByCity: boolean;
   /** 5%以内: the share of the base, rounded down. */
   limit: number;
-  /** Recognitions of the county that stand on the date and are valid when a new one would start. */
+  /**
+   * Recognitions made in the county (category_recognition.county_code) that stand on the date and
+   * are valid when a new one would start.
+   */
   used: number;
   left: number;
 }
@@ -64,18 +67,18 @@ export async function countyQuota(
   date: string,
 ): Promise<CountyQuota> {
   const startsOn = validityOf(date).validFrom;
-  const [run, share, used] = await Promise.all([
+  const [run, row, used] = await Promise.all([
     latestYearlyRun(db),
     db
       .selectFrom("category_quota")
-      .select("share_basis_points")
+      .select(["share_basis_points", "base_run_id", "base_count"])
       .where("county_code", "=", countyCode)
       .executeTakeFirst(),
+    // By the county stored at recognition (indexed): no household rows to read.
     db
       .selectFrom("category_recognition as r")
-      .innerJoin("household as h", "h.uscc", "r.uscc")
       .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("h.county_code", "=", countyCode)
+      .where("r.county_code", "=", countyCode)
       .where("r.recognized_on", "<=", date)
       .where("r.valid_until", ">", startsOn)
       .where((eb) => eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", date)]))
@@ -83,17 +86,12 @@ export async function countyQuota(
   ]);
   let base = 0;
   if (run) {
-    const row = await db
-      .selectFrom("typing_result as t")
-      .innerJoin("household as h", "h.uscc", "t.uscc")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("t.run_id", "=", run.id)
-      .where("h.county_code", "=", countyCode)
-      .where("t.type", "in", ["GROWTH", "DEVELOPMENT"])
-      .executeTakeFirstOrThrow();
-    base = Number(row.n);
+    base =
+      row?.base_run_id === run.id && row.base_count !== null
+        ? row.base_count
+        : await cacheQuotaBase(db, countyCode, run.id);
   }
-  const shareBasisPoints = share?.share_basis_points ?? DEFAULT_SHARE_BASIS_POINTS;
+  const shareBasisPoints = row?.share_basis_points ?? DEFAULT_SHARE_BASIS_POINTS;
   const limit = quotaLimit(base, shareBasisPoints);
   const usedCount = Number(used.n);
   return {
@@ -101,11 +99,44 @@ export async function countyQuota(
     yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
     base,
     shareBasisPoints,
-    shareSetByCity: share?.share_basis_points != null,
+    shareSetByCity: row?.share_basis_points != null,
     limit,
     used: usedCount,
     left: Math.max(0, limit - usedCount),
   };
+}
+
+/**
+ * Counts the county's 成长型 and 发展型 households in the run and keeps the count on the county's
+ * quota row: a finished run never changes, so each county is counted once per yearly run.
+ */
+async function cacheQuotaBase(
+  db: Kysely<Database>,
+  countyCode: string,
+  runId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("typing_result as t")
+    .innerJoin("household as h", "h.uscc", "t.uscc")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("t.run_id", "=", runId)
+    .where("h.county_code", "=", countyCode)
+    .where("t.type", "in", ["GROWTH", "DEVELOPMENT"])
+    .executeTakeFirstOrThrow();
+  const base = Number(row.n);
+  await db
+    .insertInto("category_quota")
+    .values({
+      county_code: countyCode,
+      share_basis_points: null,
+      base_run_id: runId,
+      base_count: base,
+    })
+    .onConflict((oc) =>
+      oc.column("county_code").doUpdateSet({ base_run_id: runId, base_count: base }),
+    )
+    .execute();
+  return base;
 }
 
 /**
@@ -119,7 +150,12 @@ export async function lockCountyQuota(
 ): Promise<CategoryQuotaRow> {
   await trx
     .insertInto("category_quota")
-    .values({ county_code: countyCode, share_basis_points: null })
+    .values({
+      county_code: countyCode,
+      share_basis_points: null,
+      base_run_id: null,
+      base_count: null,
+    })
     .onConflict((oc) => oc.column("county_code").doNothing())
     .execute();
   return trx

@@ -153,6 +153,8 @@ export interface CategoryRecognitionTable {
  */
 export interface CategoryRecognitionProcedureColumns {
   application_id: string | null;
+  /** The household's county when recognised (the quota counts by it). */
+  county_code: string | null;
   /** SELF (自主申报) or DEPARTMENT (部门推荐). */
   source: string | null;
   /** The household's type when recognised (extension condition C compares with it). */
@@ -201,6 +203,9 @@ export interface CategoryQuotaTable {
   county_code: string;
   /** The city's share for the county in 1/100 of a percent; null: the seed's 5%. */
   share_basis_points: number | null;
+  /** The yearly run whose base is cached in base_count (a finished run never changes). */
+  base_run_id: string | null;
+  base_count: number | null;
   set_at: Timestamp | null;
   set_by: string | null;
   reason: string | null;

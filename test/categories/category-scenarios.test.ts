@@ -414,12 +414,18 @@ async function raceBehindHeldLock(handle: TestDatabase, usccs: string[]): Promis
     const pid = (await holder.query("select pg_backend_pid() as pid")).rows[0].pid as number;
     await holder.query("begin");
     await holder.query("select * from category_quota where county_code = $1 for update", [ERQI]);
+    let settled = 0;
     const approvals = racers.map((id) =>
-      runGraphQL<Record<string, any>>(depsOn(handle, date), operator, APPROVE, { id }),
+      runGraphQL<Record<string, any>>(depsOn(handle, date), operator, APPROVE, { id }).finally(
+        () => {
+          settled += 1;
+        },
+      ),
     );
-    // Wait (without a deadline of our own: vitest's test timeout applies) until both approvals
-    // are blocked behind the holder.
-    for (;;) {
+    // Wait (no deadline of our own: vitest's test timeout applies) until both approvals are
+    // blocked behind the holder — or have finished, which would mean they never waited for it.
+    let blocked = 0;
+    while (blocked < 2 && settled < 2) {
       // Inside a transaction pg_stat_activity is a snapshot taken at first use: refresh it.
       await holder.query("select pg_stat_clear_snapshot()");
       // The first waits for the holder, the second for the first (its tuple lock): follow the chain.
@@ -431,9 +437,10 @@ async function raceBehindHeldLock(handle: TestDatabase, usccs: string[]): Promis
          ) select count(*)::int as n from chain`,
         [pid],
       );
-      if (waiting.rows[0].n >= 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      blocked = waiting.rows[0].n;
+      if (blocked < 2) await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    expect(blocked, "both approvals wait for the county's quota lock").toBe(2);
     await holder.query("commit");
     const outcomes = (await Promise.all(approvals)).map((r) => {
       expect(r.errors).toBeUndefined();

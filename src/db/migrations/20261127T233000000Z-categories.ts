@@ -63,6 +63,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable("category_recognition")
     .addColumn("application_id", "uuid")
+    // The household's county when recognised: the quota counts by it without reading households.
+    .addColumn("county_code", "text")
     .addColumn("source", "text")
     .addColumn("type_at_recognition", "text")
     .addColumn("recognized_by", "text")
@@ -73,6 +75,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await sql`CREATE UNIQUE INDEX category_recognition_application_idx
     ON category_recognition (application_id) WHERE application_id IS NOT NULL`.execute(db);
+  await db.schema
+    .createIndex("category_recognition_county_idx")
+    .on("category_recognition")
+    .columns(["county_code", "valid_until"])
+    .execute();
   await db.schema
     .createIndex("category_recognition_recognized_idx")
     .on("category_recognition")
@@ -85,6 +92,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable("category_quota")
     .addColumn("county_code", "text", (c) => c.primaryKey())
     .addColumn("share_basis_points", "integer")
+    // The base (成长型 + 发展型 of the county in that yearly run), counted once per run: a
+    // finished run never changes, and counting a large county on every approval is slow.
+    .addColumn("base_run_id", "uuid")
+    .addColumn("base_count", "integer")
     .addColumn("set_at", "timestamptz")
     .addColumn("set_by", "text")
     .addColumn("reason", "text")
@@ -178,9 +189,11 @@ export async function down(db: Kysely<any>): Promise<void> {
   }
   await sql`DROP INDEX IF EXISTS category_recognition_application_idx`.execute(db);
   await sql`DROP INDEX IF EXISTS category_recognition_recognized_idx`.execute(db);
+  await sql`DROP INDEX IF EXISTS category_recognition_county_idx`.execute(db);
   await db.schema
     .alterTable("category_recognition")
     .dropColumn("application_id")
+    .dropColumn("county_code")
     .dropColumn("source")
     .dropColumn("type_at_recognition")
     .dropColumn("recognized_by")
