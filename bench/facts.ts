@@ -1,12 +1,13 @@
 // Household facts benchmark (docs/performance.md, "## Household facts").
 //
 //   npx tsx bench/facts.ts [--households 1000000] [--repeat 3] [--regenerate] [--plans]
+//                          [--batches 1,100,10000]
 //
 // Generates households in SQL (generate_series; deterministic) with yearly figures, suspensions,
 // penalties, two finished typing runs and an unfinished one, corrections and recognitions; then,
 // for each query shape the service runs over factsRelation, times EXPLAIN ANALYZE of it against
 // a reference written by hand over the base tables, and prints the medians and their ratio
-// (--plans prints the plans). Last, loadFacts (TypeScript) against factsRelation for a batch.
+// (--plans prints the plans). Last, loadFacts (TypeScript) against factsRelation for batches of households.
 // PostgreSQL only (scale figures): BENCH_DATABASE_URL or
 // postgres://postgres@127.0.0.1:5432/facts_bench (created when absent).
 import { performance } from "node:perf_hooks";
@@ -25,12 +26,12 @@ const { values } = parseArgs({
     repeat: { type: "string", default: "3" },
     regenerate: { type: "boolean", default: false },
     plans: { type: "boolean", default: false },
-    batch: { type: "string", default: "10000" },
+    batches: { type: "string", default: "1,100,10000" },
   },
 });
 const households = Number(values.households);
 const repeat = Number(values.repeat);
-const batch = Number(values.batch);
+const batches = values.batches.split(",").map(Number);
 const AS_OF = "2025-08-01";
 const RUN_OLD = "00000000-0000-4000-8000-000000000001";
 const RUN_CURRENT = "00000000-0000-4000-8000-000000000002";
@@ -192,9 +193,30 @@ const shapes: {
   reference: RawBuilder<unknown>;
 }[] = [
   {
+    // The reference: the same facts written the other obvious way, as correlated subqueries.
     name: "every fact of every household (a typing run's input)",
     query: facts().selectAll(),
-    reference: sql`SELECT * FROM household`,
+    reference: sql`SELECT h.uscc,
+      coalesce((SELECT c.type FROM typing_correction c
+                WHERE c.uscc = h.uscc AND c.facts_changed_at = h.facts_changed_at),
+               (SELECT r.type FROM typing_result r WHERE r.uscc = h.uscc AND r.run_id = (SELECT id
+                  FROM typing_run WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1)))
+        AS type,
+      coalesce((SELECT cr.category FROM category_recognition cr WHERE cr.uscc = h.uscc
+                AND cr.valid_from <= date '2025-08-01' AND cr.valid_until > date '2025-08-01'
+                AND (cr.ended_on IS NULL OR cr.ended_on > date '2025-08-01')
+                ORDER BY cr.valid_from DESC, cr.recognized_on DESC, cr.id DESC LIMIT 1), 'NONE') AS category,
+      h.county_code, h.industry_code, nullif(left(h.industry_code, 1), '') AS industry_section,
+      (2025 - extract(year from h.registered_on)::int)
+        - (h.registered_on + make_interval(years => 2025 - extract(year from h.registered_on)::int)
+           > date '2025-08-01')::int AS registered_years,
+      y.tax_paid, y.insured_employees, y.revenue, h.status,
+      2024::smallint = any(h.annual_reports) AS annual_report_filed,
+      extract(year from h.registered_on)::int = 2025 AS registered_this_year,
+      h.proprietor_groups, h.abnormal_listed, h.serious_violation_listed, h.tax_abnormal,
+      ${inForceSuspension} AS suspended, h.seasonal, ${activePenalty} AS has_active_penalty,
+      h.proprietor_dishonest_debtor
+      FROM household h LEFT JOIN household_year y ON y.uscc = h.uscc AND y.year = 2024`,
   },
   {
     name: "typing base criteria, count (三(一)1 基础标准)",
@@ -255,6 +277,12 @@ const shapes: {
 ];
 
 console.log(`households: ${households}; as of ${AS_OF}; medians of ${repeat} EXPLAIN ANALYZE runs`);
+// The floor: reading every household row and nothing else.
+const floor: number[] = [];
+for (let k = 0; k < repeat; k++) {
+  floor.push((await explainAnalyze(db, sql`SELECT * FROM household`.compile(db))).ms);
+}
+console.log(`floor, every household row alone: ${median(floor).toFixed(1)} ms`);
 for (const shape of shapes) {
   const times: number[] = [];
   const referenceTimes: number[] = [];
@@ -272,33 +300,37 @@ for (const shape of shapes) {
   if (values.plans) console.log(`${plan}\n`);
 }
 
-// loadFacts (TypeScript) for a batch, against factsRelation for the same households.
-const usccs = (
-  await db
-    .selectFrom("household")
-    .select("uscc")
-    .where(sql<boolean>`hashint8(substr(uscc, 9, 10)::bigint) % 97 = 0`)
-    .limit(batch)
-    .execute()
-).map((row) => row.uscc);
-const tsTimes: number[] = [];
-const sqlTimes: number[] = [];
-for (let k = 0; k < repeat; k++) {
-  let t = performance.now();
-  const loaded = await loadFacts(db, usccs, AS_OF);
-  tsTimes.push(performance.now() - t);
-  t = performance.now();
-  const rows = await facts()
-    .selectAll()
-    .where(sql<boolean>`f.uscc = any(${usccs}::text[])`)
-    .execute();
-  sqlTimes.push(performance.now() - t);
-  if (loaded.size !== usccs.length || rows.length !== usccs.length)
-    throw new Error("lost households");
+// loadFacts (TypeScript) for batches, against factsRelation for the same households.
+for (const size of batches) {
+  const usccs = (
+    await db
+      .selectFrom("household")
+      .select("uscc")
+      .where(sql<boolean>`hashint8(substr(uscc, 9, 10)::bigint) % 97 = 0`)
+      .limit(size)
+      .execute()
+  ).map((row) => row.uscc);
+  const tsTimes: number[] = [];
+  const sqlTimes: number[] = [];
+  for (let k = 0; k < repeat; k++) {
+    let t = performance.now();
+    const loaded = await loadFacts(db, usccs, AS_OF);
+    tsTimes.push(performance.now() - t);
+    t = performance.now();
+    const rows = await facts()
+      .selectAll()
+      .where(sql<boolean>`f.uscc = any(${usccs}::text[])`)
+      .execute();
+    sqlTimes.push(performance.now() - t);
+    if (loaded.size !== usccs.length || rows.length !== usccs.length) {
+      throw new Error("lost households");
+    }
+  }
+  const [ts, inSql] = [median(tsTimes), median(sqlTimes)];
+  console.log(
+    `loadFacts for ${usccs.length} households: ${ts.toFixed(1)} ms` +
+      ` (${Math.round(usccs.length / (ts / 1000))}/s); factsRelation for the same` +
+      ` (client round trip): ${inSql.toFixed(1)} ms; ratio ${(ts / inSql).toFixed(2)}`,
+  );
 }
-console.log(
-  `loadFacts for ${usccs.length} households: ${median(tsTimes).toFixed(0)} ms` +
-    ` (${Math.round(usccs.length / (median(tsTimes) / 1000))}/s); factsRelation for the same` +
-    ` (client round trip): ${median(sqlTimes).toFixed(0)} ms; ratio ${(median(tsTimes) / median(sqlTimes)).toFixed(2)}`,
-);
 await handle.close();
