@@ -6,8 +6,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }] },
   test: {
     include: ["test/**/*.test.ts"],
-    hookTimeout: 60_000,
-    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    testTimeout: 180_000,
     // PGlite starts one WASM Postgres per test file; two cores here, so keep files few at a time.
     maxWorkers: 2,
   },
