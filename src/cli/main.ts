@@ -4,6 +4,7 @@ import { DomainError } from "../errors.ts";
 import { registerDbCommands } from "./db-commands.ts";
 import { registerGrantCommands } from "./grant-commands.ts";
 import { registerIngestCommands } from "./ingest-commands.ts";
+import { registerPolicyCommands } from "./policy-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 import { registerTokenCommands } from "./token-commands.ts";
 import { registerTypingCommands } from "./typing-commands.ts";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program, config);
   registerIngestCommands(program, config);
   registerGrantCommands(program, config);
+  registerPolicyCommands(program, config);
   registerTypingCommands(program, config);
   return program;
 }
