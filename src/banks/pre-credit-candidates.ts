@@ -1,7 +1,9 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/types.ts";
+import { compileRule } from "../matching/compile-rule.ts";
 import { FACTS } from "../matching/fact-catalog.ts";
 import { factsRelation } from "../matching/facts-relation.ts";
+import { NO_CATEGORY } from "../matching/household-facts.ts";
 import { ruleToSql } from "../matching/rule-to-sql.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
 import { validateRule } from "../matching/validate-rule.ts";
@@ -128,19 +130,22 @@ const HOUSEHOLD_ROW_FACTS = new Set([
 ]);
 
 /**
- * The top-level conjuncts of the criteria (`and`, nested `and`s flattened) that are conditions on
- * household-row facts only. Whenever the criteria hold, each of these holds (an `and` is true only
- * when every part is), so they may prune households before anything else is read. Pure.
+ * The top-level conjuncts of the criteria (`and`, nested `and`s flattened) that are conditions
+ * of their own. Whenever the criteria hold, each of these holds (an `and` is true only when every
+ * part is), so each may narrow where candidates are looked for. Pure.
  */
-export function householdRowConjuncts(rule: ValidRule): ValidRule[] {
+export function conjunctsOf(rule: ValidRule): ValidRule[] {
   const parts: unknown[] = [];
   const flatten = (json: unknown) => {
-    const and =
+    const operation =
       json !== null && typeof json === "object" && !Array.isArray(json)
-        ? (json as Record<string, unknown>).and
+        ? (json as Record<string, unknown>)
         : undefined;
-    if (Object.keys(json ?? {}).length === 1 && Array.isArray(and)) and.forEach(flatten);
-    else parts.push(json);
+    if (operation && Object.keys(operation).length === 1 && Array.isArray(operation.and)) {
+      operation.and.forEach(flatten);
+    } else {
+      parts.push(json);
+    }
   };
   flatten(rule.json);
   return parts.flatMap((part) => {
@@ -148,16 +153,37 @@ export function householdRowConjuncts(rule: ValidRule): ValidRule[] {
       allowedLevels: CREDIT_CRITERIA_LEVELS,
       expect: "boolean",
     });
-    if (!checked.ok || checked.rule.resultType !== "boolean") return [];
-    const facts = checked.rule.facts;
-    return facts.length > 0 && facts.every((f) => HOUSEHOLD_ROW_FACTS.has(f)) ? [checked.rule] : [];
+    return checked.ok && checked.rule.resultType === "boolean" && checked.rule.facts.length > 0
+      ? [checked.rule]
+      : [];
   });
 }
 
+/** The conjuncts on household-row facts only: they prune the register before any join. */
+export function householdRowConjuncts(rule: ValidRule): ValidRule[] {
+  return conjunctsOf(rule).filter((c) => c.facts.every((f) => HOUSEHOLD_ROW_FACTS.has(f)));
+}
+
 /**
- * The households a page is looked for among, in USCC order after `after`. For criteria on BANK
- * facts: the households whose consent to the bank is in force (no other can match). Otherwise:
- * the households on the register, pruned by the household-row conditions of the criteria. Kept
+ * Whether the criteria hold only for a household with a 名特优新 category: some conjunct reads
+ * the category alone and fails for NONE (`!=` NONE, `in` a list of categories, `==` FAMOUS…).
+ * 三(二)3 asks banks to apply the category results to pre-credit, so such products are common.
+ */
+export function requiresCategory(rule: ValidRule): boolean {
+  return conjunctsOf(rule).some(
+    (c) =>
+      c.facts.length === 1 &&
+      c.facts[0] === "category" &&
+      compileRule(c).decide({ category: NO_CATEGORY }).outcome !== "ELIGIBLE",
+  );
+}
+
+/**
+ * The households a page is looked for among, in USCC order after `after`, a superset of the
+ * candidates: for criteria on BANK facts, the households whose consent to the bank is in force
+ * (no other can match); for criteria that need a category, those with a recognition not yet
+ * expired (a superset of those in force); otherwise the register, pruned by the household-row
+ * conditions of the criteria (by county, the (county_code, uscc) index walks it in order). Kept
  * apart (its ORDER BY stops PostgreSQL from merging it) so that the page walks it in order and
  * stops at the page's end, whatever the planner guesses of the criteria's selectivity.
  */
@@ -166,6 +192,15 @@ function candidateDriver(db: Kysely<Database>, query: CandidateQuery, after: str
     let consenting = consentingHouseholds(db, query.bankCode, query.now);
     if (after !== undefined) consenting = consenting.where("uscc", ">", after);
     return consenting.orderBy("uscc");
+  }
+  if (requiresCategory(query.rule)) {
+    let recognised = db
+      .selectFrom("category_recognition")
+      .select("uscc")
+      .distinct()
+      .where("valid_until", ">", sql<string>`${query.asOf}::date`);
+    if (after !== undefined) recognised = recognised.where("uscc", ">", after);
+    return recognised.orderBy("uscc");
   }
   let households = db
     .selectFrom(factsRelation(db, query.asOf).as("f"))

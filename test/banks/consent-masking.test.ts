@@ -51,12 +51,21 @@ const comparison = fc
 const nullTest = fc
   .tuple(fc.constantFrom("==", "!="), bankFact)
   .map(([op, fact]) => ({ [op]: [{ var: fact }, null] }));
+const categoryCondition = fc.oneof(
+  fc
+    .tuple(fc.constantFrom("==", "!="), fc.constantFrom("NONE", "FAMOUS", "EMERGING", "QUALITY"))
+    .map(([op, category]) => ({ [op]: [{ var: "category" }, category] })),
+  fc
+    .subarray(["NONE", "FAMOUS", "QUALITY", "EMERGING"], { minLength: 1 })
+    .map((categories) => ({ in: [{ var: "category" }, categories] })),
+);
 const publicCondition = fc.oneof(
   fc.constantFrom("410103", "410105").map((c) => ({ "==": [{ var: "countyCode" }, c] })),
   fc.integer({ min: 0, max: 12 }).map((n) => ({ ">=": [{ var: "registeredYears" }, n] })),
   fc
     .subarray(["SURVIVAL", "GROWTH", "DEVELOPMENT"], { minLength: 1 })
     .map((types) => ({ in: [{ var: "type" }, types] })),
+  categoryCondition,
 );
 
 const { rule: ruleArb } = fc.letrec<{ rule: unknown }>((tie) => ({
@@ -72,7 +81,20 @@ const { rule: ruleArb } = fc.letrec<{ rule: unknown }>((tie) => ({
   ),
 }));
 
+type Recognition = { category: string; state: "IN_FORCE" | "EXPIRED" | "FUTURE" | "ENDED" } | null;
+const recognitionArb: fc.Arbitrary<Recognition> = fc.oneof(
+  fc.constant(null),
+  fc.record({
+    category: fc.constantFrom("FAMOUS", "DISTINCTIVE", "QUALITY", "EMERGING"),
+    state: fc.constantFrom("IN_FORCE", "IN_FORCE", "EXPIRED", "FUTURE", "ENDED"),
+  }) as fc.Arbitrary<Recognition>,
+);
+
 const worldArb = fc.record({
+  recognitions: fc.array(recognitionArb, {
+    minLength: HOUSEHOLDS.length,
+    maxLength: HOUSEHOLDS.length,
+  }),
   figures: fc.array(figuresArb, { minLength: HOUSEHOLDS.length, maxLength: HOUSEHOLDS.length }),
   consents: fc.array(fc.constantFrom(...CONSENTS), {
     minLength: HOUSEHOLDS.length,
@@ -83,7 +105,16 @@ const worldArb = fc.record({
     minLength: HOUSEHOLDS.length,
     maxLength: HOUSEHOLDS.length,
   }),
-  rule: ruleArb,
+  // Top-level conjuncts on the category or on household-row facts choose where candidates are
+  // looked for (pre-credit-candidates.ts candidateDriver): every driver is exercised.
+  rule: fc.oneof(
+    ruleArb,
+    fc.tuple(categoryCondition, ruleArb).map(([c, r]) => ({ and: [c, r] })),
+    fc.tuple(publicCondition, ruleArb).map(([c, r]) => ({ and: [r, c] })),
+    fc
+      .tuple(categoryCondition, publicCondition, publicCondition)
+      .map(([c, p, q]) => ({ and: [p, { and: [c, q] }] })),
+  ),
 });
 
 describeEachEngine("pre-credit consent masking (property)", (getDb) => {
@@ -109,6 +140,31 @@ describeEachEngine("pre-credit consent masking (property)", (getDb) => {
         })
         .execute();
     }
+  }
+
+  async function setRecognitions(recognitions: Recognition[]): Promise<void> {
+    const db = getDb().db;
+    await sql`TRUNCATE category_recognition`.execute(db);
+    // 三(二)2: from 1 January after recognition for 3 years, unless cancelled earlier.
+    const windows = {
+      IN_FORCE: { valid_from: "2026-01-01", valid_until: "2029-01-01", ended_on: null },
+      EXPIRED: { valid_from: "2022-01-01", valid_until: "2025-01-01", ended_on: null },
+      FUTURE: { valid_from: "2027-01-01", valid_until: "2030-01-01", ended_on: null },
+      ENDED: { valid_from: "2026-01-01", valid_until: "2029-01-01", ended_on: "2026-02-01" },
+    } as const;
+    const rows = recognitions.flatMap((r, i) =>
+      r === null
+        ? []
+        : [
+            {
+              uscc: HOUSEHOLDS[i] as string,
+              category: r.category,
+              recognized_on: "2021-11-20",
+              ...windows[r.state],
+            },
+          ],
+    );
+    if (rows.length > 0) await db.insertInto("category_recognition").values(rows).execute();
   }
 
   async function setConsents(consents: Consent[]): Promise<void> {
@@ -158,6 +214,7 @@ describeEachEngine("pre-credit consent masking (property)", (getDb) => {
         const readsBank = consentFactsOf(rule.facts).length > 0;
         await setFigures(world.figures, () => true);
         await setConsents(world.consents);
+        await setRecognitions(world.recognitions);
         const query = { rule, bankCode: BANK, asOf: TODAY, now: START };
         const listed = await listPreCreditCandidates(db, query, { limit: 100 });
 
@@ -197,7 +254,7 @@ describeEachEngine("pre-credit consent masking (property)", (getDb) => {
         const again = await listPreCreditCandidates(db, query, { limit: 100 });
         expect(again).toEqual(listed);
       }),
-      { numRuns: 25, seed: 20261127 },
+      { numRuns: 30, seed: 20261127 },
     );
   });
 });

@@ -5,6 +5,11 @@ import {
   criteriaHash,
   validateCriteria,
 } from "../../src/banks/credit-criteria.ts";
+import {
+  conjunctsOf,
+  householdRowConjuncts,
+  requiresCategory,
+} from "../../src/banks/pre-credit-candidates.ts";
 import { BadInputError } from "../../src/errors.ts";
 import { FACTS } from "../../src/matching/fact-catalog.ts";
 
@@ -43,5 +48,61 @@ describe("credit criteria", () => {
         expect(validateCriteria(criteria).facts).toEqual([fact.name]);
       }
     }
+  });
+});
+
+describe("where candidates are looked for", () => {
+  const rule = (json: unknown) => validateCriteria(json);
+
+  it("takes top-level conjuncts, nested ands flattened, and prunes by household-row facts only", () => {
+    const criteria = rule({
+      and: [
+        { "==": [{ var: "countyCode" }, "410103"] },
+        { and: [{ ">=": [{ var: "registeredYears" }, 2] }, { "==": [{ var: "type" }, "GROWTH"] }] },
+        {
+          or: [
+            { "==": [{ var: "industrySection" }, "F"] },
+            { ">": [{ var: "revenueLastYear" }, 1] },
+          ],
+        },
+      ],
+    });
+    expect(conjunctsOf(criteria).map((c) => c.json)).toEqual([
+      { "==": [{ var: "countyCode" }, "410103"] },
+      { ">=": [{ var: "registeredYears" }, 2] },
+      { "==": [{ var: "type" }, "GROWTH"] },
+      {
+        or: [{ "==": [{ var: "industrySection" }, "F"] }, { ">": [{ var: "revenueLastYear" }, 1] }],
+      },
+    ]);
+    expect(householdRowConjuncts(criteria).map((c) => c.facts)).toEqual([
+      ["countyCode"],
+      ["registeredYears"],
+    ]);
+    // An `or` at the top prunes nothing.
+    expect(
+      conjunctsOf(
+        rule({
+          or: [{ "==": [{ var: "countyCode" }, "410103"] }, { "==": [{ var: "type" }, "GROWTH"] }],
+        }),
+      ),
+    ).toHaveLength(1);
+    expect(
+      householdRowConjuncts(
+        rule({
+          or: [{ "==": [{ var: "countyCode" }, "410103"] }, { "==": [{ var: "type" }, "GROWTH"] }],
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it("knows when the criteria need a 名特优新 category", () => {
+    const category = { var: "category" };
+    expect(requiresCategory(rule({ "!=": [category, "NONE"] }))).toBe(true);
+    expect(requiresCategory(rule({ in: [category, ["FAMOUS", "QUALITY"]] }))).toBe(true);
+    expect(requiresCategory(rule({ and: [true, { "==": [category, "EMERGING"] }] }))).toBe(true);
+    expect(requiresCategory(rule({ "==": [category, "NONE"] }))).toBe(false);
+    expect(requiresCategory(rule({ in: [category, ["NONE", "FAMOUS"]] }))).toBe(false);
+    expect(requiresCategory(rule({ or: [{ "!=": [category, "NONE"] }, true] }))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { insertHouseholds } from "../support/households.ts";
  * who is typed what, who earned how much, and who is flagged internally.
  */
 export const H = {
-  /** 410103, GROWTH, revenue 450 000. */
+  /** 410103, GROWTH, revenue 450 000, 知名 (FAMOUS) since 2026. */
   erqiGrowth: "92410103MA0000001X",
   /** 410103, GROWTH, revenue 200 000. */
   erqiSmall: "92410103MA0000002X",
@@ -102,5 +102,35 @@ export async function seedRegister(db: Kysely<Database>): Promise<void> {
   await db
     .insertInto("typing_result")
     .values(types.map(([uscc, type]) => ({ run_id: run.id, uscc, type, codes: [] })))
+    .execute();
+  // 三(二)2: in force from 1 January after recognition, for 3 years.
+  await db
+    .insertInto("category_recognition")
+    .values([
+      // In force: erqiGrowth is 知名 (FAMOUS).
+      {
+        uscc: H.erqiGrowth,
+        category: "FAMOUS",
+        recognized_on: "2025-11-20",
+        valid_from: "2026-01-01",
+        valid_until: "2029-01-01",
+      },
+      // Expired.
+      {
+        uscc: H.jinshuiLarge,
+        category: "QUALITY",
+        recognized_on: "2021-11-20",
+        valid_from: "2022-01-01",
+        valid_until: "2025-01-01",
+      },
+      // Not yet in force.
+      {
+        uscc: H.erqiSmall,
+        category: "EMERGING",
+        recognized_on: "2026-02-20",
+        valid_from: "2027-01-01",
+        valid_until: "2030-01-01",
+      },
+    ])
     .execute();
 }

@@ -247,7 +247,7 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
       name: "二七惠民便利店",
       consentInForce: true,
       type: "GROWTH",
-      category: "NONE",
+      category: "FAMOUS",
       countyCode: "410103",
       industryCode: "F5211",
       industrySection: "F",
@@ -264,6 +264,20 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
       [true, 800000, 15000],
     ]);
     expect(nodes[2].insuredEmployeesLastYear).toBeNull();
+    // 三(二)3: the category results applied to pre-credit. Only a recognition in force counts
+    // (erqiSmall's starts next year, jinshuiLarge's has expired).
+    const recognised = await product({ "!=": [{ var: "category" }, "NONE"] }, "MTYX");
+    expect(usccsOf(await list(recognised))).toEqual([H.erqiGrowth]);
+    const famousInErqi = await product(
+      {
+        and: [
+          { "==": [{ var: "countyCode" }, "410103"] },
+          { in: [{ var: "category" }, ["FAMOUS", "QUALITY"]] },
+        ],
+      },
+      "FAMOUS-ERQI",
+    );
+    expect(usccsOf(await list(famousInErqi))).toEqual([H.erqiGrowth]);
     // Internal flags are not in the candidate type at all.
     const flags = await run(
       zzBank,
