@@ -475,7 +475,7 @@ class Compiler {
           const y = b(facts, item);
           if (y === null) return null;
           // Division by zero is unknown, as in SQL (x / NULLIF(y, 0)); JS would give Infinity.
-          if (Number(y) === 0) return null;
+          if (y === 0 || (untyped && Number(y) === 0)) return null;
           return (x as number) / (y as number);
         };
       }
@@ -489,8 +489,8 @@ class Compiler {
       // json-logic-js: not a list, or empty: some and all are false, none is true.
       if (!Array.isArray(items) || items.length === 0) return op === "none";
       let unknown = false;
-      for (const each of items) {
-        const t = predicate(facts, each);
+      for (let i = 0; i < items.length; i++) {
+        const t = predicate(facts, items[i]);
         if (t === null) unknown = true;
         else if (op === "all" ? !t : t) return op === "some";
       }
