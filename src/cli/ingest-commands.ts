@@ -1,5 +1,11 @@
 import { once } from "node:events";
-import { createReadStream, createWriteStream, statSync, type WriteStream } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  statSync,
+  unlinkSync,
+  type WriteStream,
+} from "node:fs";
 import type { Writable } from "node:stream";
 import { MultiBar, Presets } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
@@ -179,7 +185,11 @@ async function importFile(
     }
     throw error;
   } finally {
-    if (rejects) await closeStream(rejects);
+    if (rejects) {
+      await closeStream(rejects);
+      // No rejects, no file: an empty one would only suggest there were some.
+      if (rejects.bytesWritten === 0) unlinkSync(rejectsPath);
+    }
   }
 }
 
