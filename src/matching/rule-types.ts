@@ -8,7 +8,11 @@
  * - facts-relation.ts   factsRelation(db, asOf): the same facts in SQL, one row per household
  * - validate-rule.ts    validateRule(rule, options) → ValidRule or RuleIssue[] with JSON paths
  * - compile-rule.ts     compileRule(valid) → CompiledRule (closures: decide, explain, value)
- * - rule-to-sql.ts      ruleToSql(valid, alias) → Kysely boolean expression (NULL = unknown)
+ * - rule-to-sql.ts      ruleToSql(valid, alias) → Kysely boolean expression (NULL = unknown);
+ *                       ruleOutcomeSql (ELIGIBLE/INELIGIBLE/UNDETERMINED), ruleValueToSql (amounts)
+ * - explain-text.ts     the Chinese rendering of explanations (units, 万元, enum labels)
+ *
+ * The language, its semantics and every difference from json-logic-js: docs/rule-language.md.
  */
 
 import type { RuleNode } from "./rule-node.ts";

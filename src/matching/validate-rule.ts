@@ -111,7 +111,8 @@ export function validateRule(rule: unknown, options: ValidateOptions = {}): Vali
   }
   if (!root || issues.length > 0) return { ok: false, issues };
   const valid: ValidRule = {
-    json: rule,
+    // A copy: what is stored is what was checked, whatever the caller does with its object.
+    json: structuredClone(rule),
     facts: factsRead(root),
     resultType: resultTypeOf(root.type),
     root,
