@@ -1,5 +1,7 @@
 import fc from "fast-check";
+import { type Kysely, sql } from "kysely";
 import { expect, it } from "vitest";
+import type { Database } from "../../src/db/types.ts";
 import { loadFacts } from "../../src/matching/household-facts.ts";
 import type { Facts } from "../../src/matching/rule-types.ts";
 import { validateRule } from "../../src/matching/validate-rule.ts";
@@ -14,7 +16,9 @@ import {
   type ImpactCounts,
   type ImpactTarget,
   type PolicyImpact,
+  PREVIEW_SETTINGS,
   previewPolicyImpact,
+  withPreviewSettings,
 } from "../../src/policies/preview-policy-impact.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import {
@@ -179,6 +183,30 @@ describeEachEngine("previewPolicyImpact", (getDb) => {
     expect(seen.ineligible).toBeGreaterThan(0);
     expect(seen.undetermined).toBeGreaterThan(0);
     expect(seen.amount).toBeGreaterThan(0);
+  });
+
+  it("leaves the caller's transaction with its own planner settings", async () => {
+    await getDb().reset();
+    const [first] = chosen;
+    if (!first) throw new Error("no target");
+    const read = (trx: Kysely<Database>) =>
+      sql<{ work_mem: string; jit: string; parallel_tuple_cost: string }>`
+        SELECT current_setting('work_mem') AS work_mem, current_setting('jit') AS jit,
+          current_setting('parallel_tuple_cost') AS parallel_tuple_cost`
+        .execute(trx)
+        .then((r) => r.rows[0]);
+    const [before, during, after] = await getDb()
+      .db.transaction()
+      .execute(async (trx) => {
+        await sql`SET LOCAL work_mem = '8MB'`.execute(trx);
+        const before = await read(trx);
+        const during = await withPreviewSettings(trx, read);
+        await previewPolicyImpact(trx, first.target, "2026-01-01");
+        return [before, during, await read(trx)];
+      });
+    expect(before?.work_mem).toBe("8MB");
+    expect(during).toEqual(PREVIEW_SETTINGS);
+    expect(after).toEqual(before);
   });
 
   it("gives zero counts over no households", async () => {
