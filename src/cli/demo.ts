@@ -1,13 +1,17 @@
 import { sql } from "kysely";
 import type { TokenRole } from "../auth/principal.ts";
 import { createToken } from "../auth/tokens.ts";
+import { runGrants } from "../grants/run-grants.ts";
 import { generateHouseholds } from "../ingest/generate-households.ts";
 import { householdJson } from "../ingest/household-record.ts";
 import { importHouseholds } from "../ingest/import-households.ts";
 import type { AppDeps } from "../schema/context.ts";
+import { runTyping } from "../typing/run-typing.ts";
 
 /** The demo population: the same for every fresh start (seed 2025), data as of mid-2025. */
 export const DEMO_SEED = 2025;
+/** The demo's typing and grant date: the yearly run of 2025. */
+export const DEMO_AS_OF = "2025-08-01";
 
 function* demoLines(count: number): Generator<string> {
   for (const record of generateHouseholds({ count, seed: DEMO_SEED })) yield householdJson(record);
@@ -33,6 +37,21 @@ export async function prepareDemo(deps: AppDeps, households: number): Promise<De
   if (count.n === 0 && households > 0) {
     console.log(`loading ${households} demo households…`);
     await importHouseholds(db, demoLines(households));
+    // The yearly run after July's annual reports (三(一)2 分型周期), then the 免申即享 grants
+    // that follow from it, so every guide's example has data to show.
+    const run = await runTyping(db, {
+      asOf: DEMO_AS_OF,
+      kind: "YEARLY",
+      actor: "SYSTEM:demo",
+      now: deps.now(),
+    });
+    const grants = await runGrants(db, {
+      asOf: DEMO_AS_OF,
+      trigger: "TYPING_RUN",
+      triggerRef: run.id,
+      actor: "SYSTEM:demo",
+    });
+    console.log(`typed as of ${DEMO_AS_OF}; ${grants.granted} grants made`);
   }
   const sample = await db
     .selectFrom("household")
