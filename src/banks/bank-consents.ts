@@ -33,19 +33,29 @@ export function consentIsInForce(
 }
 
 /**
+ * The condition that the consent row `alias` is in force at `now` for `bankCode`: to this bank or
+ * to all banks, not revoked, granted, and `valid_until` (a China date, inclusive) not passed. The
+ * same test as consentIsInForce, in SQL.
+ */
+export function consentInForceSql(alias: string, bankCode: string, now: Date) {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  return sql<boolean>`((${column("bank_code")} = ${bankCode} OR ${column("bank_code")} IS NULL)
+    AND ${column("revoked_at")} IS NULL
+    AND ${column("granted_at")} <= ${now}
+    AND ${column("valid_until")} >= ${todayInChina(now)}::date)`;
+}
+
+/**
  * The USCCs whose consent to `bankCode` (or to all banks) is in force at `now`, as a subquery.
  * `distinct` makes it unique per USCC, so a left join to it adds no rows and PostgreSQL drops the
  * join when nothing of it is read.
  */
 export function consentingHouseholds(db: Kysely<Database>, bankCode: string, now: Date) {
   return db
-    .selectFrom("bank_consent")
-    .select("uscc")
+    .selectFrom("bank_consent as k")
+    .select("k.uscc")
     .distinct()
-    .where((eb) => eb.or([eb("bank_code", "=", bankCode), eb("bank_code", "is", null)]))
-    .where("revoked_at", "is", null)
-    .where("granted_at", "<=", now)
-    .where("valid_until", ">=", sql<string>`${todayInChina(now)}::date`);
+    .where(consentInForceSql("k", bankCode, now));
 }
 
 /**

@@ -7,7 +7,7 @@ import { NO_CATEGORY } from "../matching/household-facts.ts";
 import { ruleToSql } from "../matching/rule-to-sql.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
 import { validateRule } from "../matching/validate-rule.ts";
-import { consentingHouseholds } from "./bank-consents.ts";
+import { consentInForceSql, consentingHouseholds } from "./bank-consents.ts";
 import { CREDIT_CRITERIA_LEVELS, consentFactsOf } from "./credit-criteria.ts";
 
 /** 三(一)1 基础标准: 登记在册状态 — only households on the register are candidates. */
@@ -188,24 +188,22 @@ export function requiresCategory(rule: ValidRule): boolean {
  * stops at the page's end, whatever the planner guesses of the criteria's selectivity.
  */
 function candidateDriver(db: Kysely<Database>, query: CandidateQuery, after: string | undefined) {
-  if (consentFactsOf(query.rule.facts).length > 0) {
-    let consenting = consentingHouseholds(db, query.bankCode, query.now);
-    if (after !== undefined) consenting = consenting.where("uscc", ">", after);
-    return consenting.orderBy("uscc");
-  }
-  if (requiresCategory(query.rule)) {
-    let recognised = db
-      .selectFrom("category_recognition")
-      .select("uscc")
-      .distinct()
-      .where("valid_until", ">", sql<string>`${query.asOf}::date`);
-    if (after !== undefined) recognised = recognised.where("uscc", ">", after);
-    return recognised.orderBy("uscc");
-  }
+  // Only the household row is read here (facts-relation drops every join nothing reads).
   let households = db
     .selectFrom(factsRelation(db, query.asOf).as("f"))
     .select("f.uscc")
+    .distinct()
     .where("f.status", "=", CANDIDATE_STATUS);
+  if (consentFactsOf(query.rule.facts).length > 0) {
+    // Joined, not a subquery: PostgreSQL then plans the join for its first rows too.
+    households = households
+      .innerJoin("bank_consent as k", "k.uscc", "f.uscc")
+      .where(consentInForceSql("k", query.bankCode, query.now));
+  } else if (requiresCategory(query.rule)) {
+    households = households
+      .innerJoin("category_recognition as cr", "cr.uscc", "f.uscc")
+      .where("cr.valid_until", ">", sql<string>`${query.asOf}::date`);
+  }
   for (const conjunct of householdRowConjuncts(query.rule)) {
     households = households.where(ruleToSql(conjunct, "f"));
   }
