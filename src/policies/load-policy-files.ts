@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import { todayInChina } from "../dates.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
+import { inTransaction } from "./in-transaction.ts";
 import {
   type CheckedContent,
   canonicalJson,
@@ -13,7 +14,7 @@ import {
   checkPolicyDefinition,
   type PolicyDefinition,
 } from "./policy-content.ts";
-import { inTransaction, publishContent, requireExamplesPass } from "./policy-registry.ts";
+import { publishContent, requireExamplesPass } from "./policy-registry.ts";
 
 /** policies-data/policies in this checkout: one JSON file per policy. */
 export const DEFAULT_POLICIES_DIR = fileURLToPath(

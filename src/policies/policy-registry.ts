@@ -1,9 +1,10 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/types.ts";
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { RuleIssue } from "../matching/rule-types.ts";
 import { formatIssue } from "../matching/validate-rule.ts";
 import { compilePolicy, failingExamples } from "./compiled-policy.ts";
+import { inTransaction } from "./in-transaction.ts";
 import {
   type CheckedContent,
   checkPolicyContent,
@@ -27,19 +28,10 @@ export interface PolicyEditor {
   actor: string;
 }
 
-/** Runs `work` in the caller's transaction, or in a new one. */
-export function inTransaction<T>(
-  db: Kysely<Database>,
-  work: (trx: Transaction<Database> | Kysely<Database>) => Promise<T>,
-): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
-}
-
 /** Throws BadInputError listing every issue, each with its JSON pointer. */
-export function refuse(summary: string, issues: RuleIssue[], argument: string, extra = {}): never {
+export function refuse(summary: string, issues: RuleIssue[], argument: string): never {
   throw new BadInputError(`${summary}: ${issues.map(formatIssue).join("; ")}`, argument, {
     issues,
-    ...extra,
   });
 }
 

@@ -4,6 +4,7 @@ import { factsRelation } from "../matching/facts-relation.ts";
 import { requireAsOf } from "../matching/household-facts.ts";
 import { ruleToSql, ruleValueToSql } from "../matching/rule-to-sql.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
+import { inTransaction } from "./in-transaction.ts";
 
 /** What is previewed: an eligibility rule and its amount (none, a fixed sum, or a rule). */
 export interface ImpactTarget {
@@ -107,7 +108,7 @@ export async function withPreviewSettings<T>(
     if (db.isTransaction) await apply(trx, before.rows[0] as Record<string, string>);
     return result;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  return inTransaction(db, run);
 }
 
 /** The one statement previewPolicyImpact runs (exported for EXPLAIN in bench/preview.ts). */

@@ -36,7 +36,11 @@ import {
   retirePolicy,
   updatePolicyDraft,
 } from "../policies/policy-registry.ts";
-import type { PolicyVersion, VERSION_STATUSES } from "../policies/policy-version.ts";
+import {
+  inForceOn,
+  type PolicyVersion,
+  type VERSION_STATUSES,
+} from "../policies/policy-version.ts";
 import {
   type ImpactBucket,
   type ImpactCounts,
@@ -299,14 +303,7 @@ const PolicyRef = builder.objectRef<Policy>("Policy").implement({
       resolve: async (p, args, ctx) => {
         const asOf = args.asOf ?? today(ctx);
         const history = await policyHistory(ctx.db, p.code);
-        return (
-          history.find(
-            (v) =>
-              v.status !== "DRAFT" &&
-              v.effectiveFrom <= asOf &&
-              (v.inForceUntil === null || asOf <= v.inForceUntil),
-          ) ?? null
-        );
+        return history.find((v) => inForceOn(v, asOf)) ?? null;
       },
     }),
     draft: t.field({
