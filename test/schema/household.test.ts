@@ -128,7 +128,8 @@ describeEachEngine("GraphQL households", (getDb) => {
 describeEachEngine("GraphQL limits", (getDb) => {
   it("refuses a query whose complexity is over the limit before running it", async () => {
     const deps = testDeps(getDb());
-    const fields = "uscc name yearly { year revenue taxPaid insuredEmployees } penalties { kind decidedOn }";
+    const fields =
+      "uscc name yearly { year revenue taxPaid insuredEmployees } penalties { kind decidedOn }";
     const query = `{ a: households(first: 500) { edges { node { ${fields} } } }
       b: households(first: 500) { edges { node { ${fields} } } }
       c: households(first: 500) { edges { node { ${fields} } } } }`;
