@@ -9,6 +9,7 @@
 // prints the medians and their ratio (--plans prints both EXPLAIN ANALYZE plans).
 // PostgreSQL only (a scale figure): BENCH_DATABASE_URL or
 // postgres://postgres@127.0.0.1:5432/preview_bench (created when absent).
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
@@ -121,14 +122,23 @@ async function explainAnalyze(db: Kysely<Database>, compiled: CompiledQuery): Pr
   return result.rows.map((row) => row["QUERY PLAN"]).join("\n");
 }
 
-/** Wall-clock milliseconds of each of `repeat` runs after one warm-up. */
-async function time(work: () => Promise<unknown>): Promise<number[]> {
-  await work();
-  const times: number[] = [];
+/**
+ * Wall-clock milliseconds of `repeat` runs of each, after one warm-up of each, interleaved (a, b,
+ * a, b, …) so that both meet the same load on a shared machine.
+ */
+async function timeBoth(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[number[], number[]]> {
+  await a();
+  await b();
+  const times: [number[], number[]] = [[], []];
   for (let k = 0; k < repeat; k++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
+    for (const [i, work] of [a, b].entries()) {
+      const start = performance.now();
+      await work();
+      times[i]?.push(performance.now() - start);
+    }
   }
   return times;
 }
@@ -174,7 +184,9 @@ const cases: { code: string; reference: RawBuilder<unknown> }[] = [
 ];
 
 console.log(
-  `\n${households} households, as of ${AS_OF}; median of ${repeat} runs after a warm-up (ms)`,
+  `\n${households} households, as of ${AS_OF}; median of ${repeat} interleaved runs after a warm-up (ms); load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
 );
 console.log("policy                               preview   count(*)   ratio   eligible");
 for (const { code, reference } of cases) {
@@ -193,8 +205,12 @@ for (const { code, reference } of cases) {
   if (referenceN !== impact.total.eligible) {
     throw new Error(`${code}: preview ${impact.total.eligible} eligible, reference ${referenceN}`);
   }
-  const previewMs = median(await time(() => previewPolicyImpact(db, target, AS_OF)));
-  const referenceMs = median(await time(() => reference.execute(db)));
+  const [previewTimes, referenceTimes] = await timeBoth(
+    () => previewPolicyImpact(db, target, AS_OF),
+    () => reference.execute(db),
+  );
+  const previewMs = median(previewTimes);
+  const referenceMs = median(referenceTimes);
   console.log(
     `${code.padEnd(36)} ${previewMs.toFixed(0).padStart(7)} ${referenceMs.toFixed(0).padStart(10)} ${(previewMs / referenceMs).toFixed(2).padStart(7)} ${String(impact.total.eligible).padStart(10)}`,
   );
@@ -205,4 +221,9 @@ for (const { code, reference } of cases) {
     console.log(`\n-- ${code}: reference\n${await explainAnalyze(db, reference.compile(db))}\n`);
   }
 }
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 await handle.close();
