@@ -104,7 +104,7 @@ describeEachEngine("GraphQL policies", (getDb) => {
       }),
     });
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
-    const issues = (result.errors?.[0]?.extensions?.details as any).issues;
+    const issues = (result.errors?.[0]?.extensions?.details as any)?.issues ?? [];
     expect(issues.map((i: any) => i.path)).toContain("/input/rule/and/1/>/0");
   });
 
@@ -113,7 +113,7 @@ describeEachEngine("GraphQL policies", (getDb) => {
     await runGraphQL(deps, samr, CREATE, { code: CODE, input: samplePolicy({ amount: 800 }) });
     const result = await runGraphQL<any>(deps, samr, PUBLISH, { code: CODE });
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
-    const details = result.errors?.[0]?.extensions?.details as any;
+    const details = (result.errors?.[0]?.extensions?.details ?? {}) as any;
     expect(details.issues).toEqual([
       { path: "/examples/0", message: 'example "成长型" expects 1000 元 but the amount is 800' },
     ]);
@@ -245,7 +245,8 @@ describeEachEngine("GraphQL policies", (getDb) => {
       rule: { "==": [{ var: "x" }, 1] },
     });
     expect(errorCodes(badRule)).toEqual(["BAD_USER_INPUT"]);
-    expect((badRule.errors?.[0]?.extensions?.details as any).issues[0].path).toBe("/rule/==/0");
+    const badIssues = (badRule.errors?.[0]?.extensions?.details as any)?.issues ?? [];
+    expect(badIssues[0]?.path).toBe("/rule/==/0");
     const byOperator = await runGraphQL<any>(deps, operator, PREVIEW, { code: CODE });
     expect(errorCodes(byOperator)).toEqual(["FORBIDDEN"]);
   });
