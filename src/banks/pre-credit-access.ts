@@ -105,7 +105,7 @@ async function rateLimited(
   const retryAt = new Date(new Date(freeing).getTime() + RATE_WINDOW_MS);
   const seconds = Math.max(1, Math.ceil((retryAt.getTime() - entry.at.getTime()) / 1000));
   return new RateLimitedError(
-    `bank ${entry.bankCode} may list pre-credit candidates ${limit} times a minute; retry after ${retryAt.toISOString()} (in ${seconds} s)`,
+    `bank ${entry.bankCode} may make at most ${limit} pre-credit listings a minute; retry after ${retryAt.toISOString()} (in ${seconds} s)`,
   );
 }
 

@@ -192,17 +192,19 @@ function candidateDriver(db: Kysely<Database>, query: CandidateQuery, after: str
   let households = db
     .selectFrom(factsRelation(db, query.asOf).as("f"))
     .select("f.uscc")
-    .distinct()
     .where("f.status", "=", CANDIDATE_STATUS);
+  // Joined, not a subquery, so that PostgreSQL plans the join for its first rows too; DISTINCT
+  // because a household may consent to the bank and to all banks, or have several recognitions.
   if (consentFactsOf(query.rule.facts).length > 0) {
-    // Joined, not a subquery: PostgreSQL then plans the join for its first rows too.
     households = households
       .innerJoin("bank_consent as k", "k.uscc", "f.uscc")
-      .where(consentInForceSql("k", query.bankCode, query.now));
+      .where(consentInForceSql("k", query.bankCode, query.now))
+      .distinct();
   } else if (requiresCategory(query.rule)) {
     households = households
       .innerJoin("category_recognition as cr", "cr.uscc", "f.uscc")
-      .where("cr.valid_until", ">", sql<string>`${query.asOf}::date`);
+      .where("cr.valid_until", ">", sql<string>`${query.asOf}::date`)
+      .distinct();
   }
   for (const conjunct of householdRowConjuncts(query.rule)) {
     households = households.where(ruleToSql(conjunct, "f"));
