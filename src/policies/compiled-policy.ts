@@ -36,9 +36,9 @@ export interface PolicyEvaluation {
 }
 
 /**
- * Compiled policies by version id. Versions never change once published, so compiling once per
- * version and process is enough; the cache is an object its owner creates and passes in (one per
- * server, one per grant run), never module state.
+ * Compiled policies by version (content hash, else id). Versions never change once published, so
+ * compiling once per version and process is enough; the cache is an object its owner creates and
+ * passes in (one per server, one per grant run), never module state.
  */
 export type PolicyRuleCache = Map<string, CompiledPolicy>;
 
@@ -75,16 +75,21 @@ export function validatedRules(content: Pick<PolicyContent, "rule" | "amount">):
   return { rule: rule.rule, amountRule: amount.rule };
 }
 
-/** The version's compiled rules, compiled on first use and kept in `cache`. */
+/**
+ * The version's compiled rules, compiled on first use and kept in `cache`. Keyed by the content
+ * hash when the version has one: a published version never changes, but a draft keeps its id
+ * while it is edited, and must not be decided with the rules it had before.
+ */
 export function compiledPolicyOf(
   cache: PolicyRuleCache,
-  version: { id: string } & Pick<PolicyContent, "rule" | "amount">,
+  version: { id: string; contentHash?: string } & Pick<PolicyContent, "rule" | "amount">,
 ): CompiledPolicy {
-  const cached = cache.get(version.id);
+  const key = version.contentHash ?? version.id;
+  const cached = cache.get(key);
   if (cached) return cached;
   const { rule, amountRule } = validatedRules(version);
   const compiled = compilePolicy(rule, amountRule, version.amount);
-  cache.set(version.id, compiled);
+  cache.set(key, compiled);
   return compiled;
 }
 

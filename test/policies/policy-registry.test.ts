@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { beforeEach, expect, it } from "vitest";
 import { BadInputError, ConflictError, ForbiddenError } from "../../src/errors.ts";
+import { compiledPolicyOf, createPolicyRuleCache } from "../../src/policies/compiled-policy.ts";
 import { policiesInForce, policyHistory } from "../../src/policies/policy-queries.ts";
 import {
   createPolicy,
@@ -191,6 +192,18 @@ describeEachEngine("policy registry", (getDb) => {
     const issues = ((error as BadInputError).details as { issues: { path: string }[] }).issues;
     expect(issues[0]?.path).toBe("/input/rule/==/0");
     expect(await db.selectFrom("policy").selectAll().execute()).toEqual([]);
+  });
+
+  it("compiles a version once per process, and an edited draft anew", async () => {
+    const { db } = getDb();
+    const cache = createPolicyRuleCache();
+    const draft = await createPolicy(db, SAMR, CODE, samplePolicy());
+    const first = compiledPolicyOf(cache, draft);
+    expect(compiledPolicyOf(cache, draft)).toBe(first);
+    const edited = await updatePolicyDraft(db, SAMR, CODE, { amount: 900 });
+    expect(edited.id).toBe(draft.id);
+    expect(compiledPolicyOf(cache, edited).fixedAmount).toBe(900);
+    expect(first.fixedAmount).toBe(1000);
   });
 
   it("discards an open draft but never the first version", async () => {
