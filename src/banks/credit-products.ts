@@ -14,6 +14,12 @@ export interface BankActor {
   at: Date;
 }
 
+/** What a listing needs of the version it reads. */
+export type ListedVersion = Pick<
+  CreditProductVersionRow,
+  "product_id" | "version" | "criteria" | "criteria_hash" | "published_at"
+>;
+
 export type CreditProductVersionStatus = "DRAFT" | "PUBLISHED" | "SUPERSEDED";
 
 /** The same shape as bank tokens' scope codes (src/auth/tokens.ts). */
@@ -312,17 +318,69 @@ export async function versionInForce(
     .executeTakeFirst();
 }
 
-export async function productVersion(
+/**
+ * The product and the version a listing reads, in one query: `version`, or the version in force.
+ * NOT_FOUND for another bank's product (like one that does not exist) or a missing version;
+ * CONFLICT for a retired product or one with nothing published.
+ */
+export async function findListedVersion(
   db: Kysely<Database>,
   productId: string,
-  version: number,
-): Promise<CreditProductVersionRow | undefined> {
-  return db
-    .selectFrom("credit_product_version")
-    .selectAll()
-    .where("product_id", "=", productId)
-    .where("version", "=", version)
+  bankCode: string,
+  version: number | null,
+): Promise<{ product: CreditProductRow; version: ListedVersion }> {
+  if (!UUID_PATTERN.test(productId))
+    throw new NotFoundError(`no credit product with id ${productId}`);
+  const row = await db
+    .selectFrom("credit_product as p")
+    .leftJoinLateral(
+      (eb) => {
+        let chosen = eb
+          .selectFrom("credit_product_version as v")
+          .select(["v.version", "v.criteria", "v.criteria_hash", "v.published_at"])
+          .whereRef("v.product_id", "=", "p.id");
+        chosen =
+          version === null
+            ? chosen.where("v.published_at", "is not", null)
+            : chosen.where("v.version", "=", version);
+        return chosen.orderBy("v.version", "desc").limit(1).as("v");
+      },
+      (join) => join.onTrue(),
+    )
+    .selectAll("p")
+    .select([
+      "v.version as chosen_version",
+      "v.criteria as chosen_criteria",
+      "v.criteria_hash as chosen_criteria_hash",
+      "v.published_at as chosen_published_at",
+    ])
+    .where("p.id", "=", productId)
+    .where("p.bank_code", "=", bankCode)
     .executeTakeFirst();
+  if (!row) throw new NotFoundError(`no credit product with id ${productId}`);
+  const { chosen_version, chosen_criteria, chosen_criteria_hash, chosen_published_at, ...product } =
+    row;
+  if (product.retired_at !== null) {
+    throw new ConflictError(`credit product ${product.code} is retired`);
+  }
+  if (chosen_version === null || chosen_criteria_hash === null) {
+    if (version !== null) {
+      throw new NotFoundError(`credit product ${product.code} has no version ${version}`);
+    }
+    throw new ConflictError(
+      `credit product ${product.code} has no published version; publish one or name a version to preview`,
+    );
+  }
+  return {
+    product,
+    version: {
+      product_id: product.id,
+      version: chosen_version,
+      criteria: chosen_criteria,
+      criteria_hash: chosen_criteria_hash,
+      published_at: chosen_published_at,
+    },
+  };
 }
 
 /** Every version of the product, oldest first. */

@@ -1,16 +1,9 @@
 import type { Kysely } from "kysely";
 import { todayInChina } from "../dates.ts";
 import type { Database } from "../db/types.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
 import { validateCriteria } from "./credit-criteria.ts";
-import {
-  type CreditProductRow,
-  type CreditProductVersionRow,
-  productVersion,
-  requireCreditProduct,
-  versionInForce,
-} from "./credit-products.ts";
+import { type CreditProductRow, findListedVersion, type ListedVersion } from "./credit-products.ts";
 import { recordRowsReturned, recordTotalCount, reserveListing } from "./pre-credit-access.ts";
 import {
   type CandidateQuery,
@@ -33,7 +26,7 @@ export interface ListingRequest {
 
 export interface Listing {
   product: CreditProductRow;
-  version: CreditProductVersionRow;
+  version: ListedVersion;
   query: CandidateQuery;
   /** The access log entry of this listing. */
   accessId: string;
@@ -50,24 +43,12 @@ export async function listCandidatesForBank(
   db: Kysely<Database>,
   request: ListingRequest,
 ): Promise<Listing> {
-  const product = await requireCreditProduct(db, request.productId, request.bankCode);
-  if (product.retired_at !== null) {
-    throw new ConflictError(`credit product ${product.code} is retired`);
-  }
-  let version: CreditProductVersionRow | undefined;
-  if (request.version != null) {
-    version = await productVersion(db, product.id, request.version);
-    if (!version) {
-      throw new NotFoundError(`credit product ${product.code} has no version ${request.version}`);
-    }
-  } else {
-    version = await versionInForce(db, product.id);
-    if (!version) {
-      throw new ConflictError(
-        `credit product ${product.code} has no published version; publish one or name a version to preview`,
-      );
-    }
-  }
+  const { product, version } = await findListedVersion(
+    db,
+    request.productId,
+    request.bankCode,
+    request.version ?? null,
+  );
   const rule: ValidRule = validateCriteria(version.criteria);
   const query: CandidateQuery = {
     rule,
@@ -76,23 +57,27 @@ export async function listCandidatesForBank(
     asOf: todayInChina(request.now),
     now: request.now,
   };
-  const accessId = await reserveListing(db, {
-    bankCode: request.bankCode,
-    tokenId: request.tokenId,
-    productId: product.id,
-    productVersion: version.version,
-    criteriaHash: version.criteria_hash,
-    asOf: query.asOf,
-    pageFirst: request.first,
-    pageAfter: request.after ?? null,
-    at: request.now,
+  // One transaction: the entry is committed with the page (one commit, one WAL flush), and the
+  // bank's lock is held meanwhile, so its concurrent listings are counted one after another.
+  return db.transaction().execute(async (trx) => {
+    const accessId = await reserveListing(trx, {
+      bankCode: request.bankCode,
+      tokenId: request.tokenId,
+      productId: product.id,
+      productVersion: version.version,
+      criteriaHash: version.criteria_hash,
+      asOf: query.asOf,
+      pageFirst: request.first,
+      pageAfter: request.after ?? null,
+      at: request.now,
+    });
+    const candidates = await listPreCreditCandidates(trx, query, {
+      after: request.after,
+      limit: request.first + 1,
+    });
+    await recordRowsReturned(trx, accessId, Math.min(candidates.length, request.first));
+    return { product, version, query, accessId, candidates };
   });
-  const candidates = await listPreCreditCandidates(db, query, {
-    after: request.after,
-    limit: request.first + 1,
-  });
-  await recordRowsReturned(db, accessId, Math.min(candidates.length, request.first));
-  return { product, version, query, accessId, candidates };
 }
 
 /** The listing's total number of candidates, recorded in its access log entry. */

@@ -27,11 +27,17 @@ export interface ListingEntry {
  * Checks the bank's rate limit and records the listing, before any household is read. The limit
  * is counted from the log itself, under a transaction-scoped advisory lock per bank, so that it
  * holds across server processes sharing the database: two listings of one bank never both take
- * the last slot. Throws RateLimitedError saying when a slot frees up.
+ * the last slot. Throws RateLimitedError saying when a slot frees up. Called in the listing's
+ * transaction (or in a transaction of its own), so that the lock is held until the listing
+ * commits and the entry is durable before any row leaves.
  */
 export async function reserveListing(db: Kysely<Database>, entry: ListingEntry): Promise<string> {
+  if (!db.isTransaction) {
+    return db.transaction().execute((trx) => reserveListing(trx, entry));
+  }
   const windowStart = new Date(entry.at.getTime() - RATE_WINDOW_MS);
-  const reserved = await db.transaction().execute(async (trx) => {
+  const trx = db;
+  const reserved = await (async () => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`pre_credit_access:${entry.bankCode}`}))`.execute(
       trx,
     );
@@ -76,7 +82,7 @@ export async function reserveListing(db: Kysely<Database>, entry: ListingEntry):
       )
       .returning("id")
       .executeTakeFirst();
-  });
+  })();
   if (reserved) return reserved.id;
   throw await rateLimited(db, entry, windowStart);
 }
