@@ -233,7 +233,7 @@ const PreCreditAccessRef = builder.objectRef<PreCreditAccessRow>("PreCreditAcces
     }),
     rowsReturned: t.exposeInt("rows_returned", {
       nullable: true,
-      description: "Null when the listing failed before its page was read.",
+      description: "Candidates the page returned (recorded in the listing's own transaction).",
     }),
     totalCount: t.exposeInt("total_count", {
       nullable: true,
