@@ -3,6 +3,7 @@ import type { Principal } from "../../src/auth/principal.ts";
 import type { PolicyVersion } from "../../src/policies/policy-version.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import { errorCodes, runGraphQL, testDeps } from "../support/graphql.ts";
+import { outboxSettled } from "../support/outbox.ts";
 import {
   GROWTH_REVENUE_EXAMPLES,
   GROWTH_REVENUE_RULE,
@@ -240,6 +241,7 @@ describeEachEngine("grants over GraphQL", (getDb) => {
       { key: "SAMR_TEST_AUTO", grants: 1, revoked: 1, amount: 3000 },
     ]);
 
+    await outboxSettled(getDb().db);
     const events = await gql<{
       grantEvents: { edges: { node: { kind: string; uscc: string; reason: string | null } }[] };
     }>(CITY, `query { grantEvents(first: 10) { edges { node { kind uscc reason } } } }`);
@@ -262,6 +264,7 @@ describeEachEngine("grants over GraphQL", (getDb) => {
         `query ($after: String) { grantEvents(first: 1, after: $after) { edges { node { uscc kind amount } } pageInfo { endCursor hasNextPage } } }`,
         { after },
       );
+    await outboxSettled(getDb().db);
     const first = await read(CITY, null);
     const second = await read(CITY, first.data?.grantEvents.pageInfo.endCursor ?? null);
     const third = await read(CITY, second.data?.grantEvents.pageInfo.endCursor ?? null);

@@ -4,6 +4,7 @@ import { readGrantEvents } from "../../src/grants/grant-events.ts";
 import { listGrants } from "../../src/grants/grant-queries.ts";
 import { runGrants } from "../../src/grants/run-grants.ts";
 import { describeEachEngine } from "../support/databases.ts";
+import { outboxSettled } from "../support/outbox.ts";
 import {
   GROWTH_REVENUE_EXAMPLES,
   GROWTH_REVENUE_RULE,
@@ -213,6 +214,7 @@ describeEachEngine("runGrants", (getDb) => {
       examples: GROWTH_REVENUE_EXAMPLES,
     });
     await runGrants(db, { ...RUN, asOf: "2025-08-01" });
+    await outboxSettled(db);
     const events = await readGrantEvents(db, { limit: 10 });
     const grants = await listGrants(db, {}, { limit: 10 });
     expect(events.map((e) => [e.kind, e.grant_id, e.uscc, e.amount])).toEqual(
