@@ -6,11 +6,13 @@ import {
   unlinkSync,
   type WriteStream,
 } from "node:fs";
+import { userInfo } from "node:os";
 import type { Writable } from "node:stream";
 import { MultiBar, Presets } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../config.ts";
 import { BadInputError } from "../errors.ts";
+import { grantAfterImport } from "../grants/grant-triggers.ts";
 import { exportHouseholds } from "../ingest/export-households.ts";
 import { generateHouseholds } from "../ingest/generate-households.ts";
 import { householdJson } from "../ingest/household-record.ts";
@@ -42,7 +44,19 @@ export function registerIngestCommands(program: Command, config: Config): void {
         file: string,
         options: { skipInvalid?: boolean; rejects?: string; batchSize: number },
       ) => {
-        await withDatabase(config, ({ db }) => importFile(db, file, options));
+        await withDatabase(config, async ({ db }) => {
+          await importFile(db, file, options);
+          // 三(一)3 免申即享: the facts changed, so the grants follow as of today.
+          const grants = await grantAfterImport(db, new Date(), {
+            actor: `cli:${userInfo().username}`,
+            ref: file,
+            onError: (error) =>
+              console.error(
+                `warning: the grant run after the import failed (npx zhixiang grant retries it): ${error instanceof Error ? error.message : String(error)}`,
+              ),
+          });
+          if (grants) console.log(`grant run ${grants.runId}: ${grants.granted} new grants`);
+        });
       },
     );
 

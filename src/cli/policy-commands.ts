@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Config } from "../config.ts";
 import { isCalendarDate, todayInChina } from "../dates.ts";
 import { BadInputError } from "../errors.ts";
+import { grantAfterPolicyFiles } from "../grants/grant-triggers.ts";
 import {
   DEFAULT_POLICIES_DIR,
   loadPolicyFiles,
@@ -45,6 +46,11 @@ export function registerPolicyCommands(program: Command, config: Config): void {
             report.versioned.length > 0 ? ` (${report.versioned.join(", ")})` : ""
           }, ${report.unchanged.length} unchanged`,
         );
+        // 三(一)3 免申即享: new AUTO versions are granted at once.
+        const grants = await grantAfterPolicyFiles(db, report, new Date(), {
+          actor: "SYSTEM:policies-data",
+        });
+        if (grants) console.log(`grant run ${grants.runId}: ${grants.granted} new grants`);
       });
     });
 

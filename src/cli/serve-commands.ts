@@ -5,6 +5,7 @@ import { pino } from "pino";
 import type { Config } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { grantAfterPolicyFiles } from "../grants/grant-triggers.ts";
 import { grantsCsvRoute } from "../grants/grants-csv-route.ts";
 import { createPolicyRuleCache } from "../policies/compiled-policy.ts";
 import { DEFAULT_POLICIES_DIR, loadPolicyFiles } from "../policies/load-policy-files.ts";
@@ -54,6 +55,11 @@ async function serve(config: Config, options: { demoHouseholds?: number }): Prom
     },
     "policies-data loaded",
   );
+  // 三(一)3 免申即享: new AUTO versions from the files are granted at once.
+  await grantAfterPolicyFiles(handle.db, policies, new Date(), {
+    actor: "SYSTEM:policies-data",
+    onError: (error) => logger.error({ err: error }, "grant run after loading policies failed"),
+  });
   const deps: AppDeps = {
     db: handle.db,
     engine: handle.engine,

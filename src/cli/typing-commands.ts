@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { Config } from "../config.ts";
 import { todayInChina } from "../dates.ts";
 import { BadInputError, NotFoundError } from "../errors.ts";
+import { grantAfterTypingRun } from "../grants/grant-triggers.ts";
 import { areaByCode } from "../households/areas.ts";
 import { compileTypingStandard } from "../typing/decide-type.ts";
 import { appliedStandard, explainTypingResult } from "../typing/explain-typing.ts";
@@ -151,6 +152,19 @@ export function registerTypingCommands(program: Command, config: Config): void {
               `typing run ${run.id}: ${run.kind} as of ${run.as_of}, standard ${run.standard_version}, ${counts.total} households in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
             );
             console.log(countsTable(counts));
+            // 三(一)3 免申即享: the types changed, so the grants follow.
+            const grants = await grantAfterTypingRun(db, run, {
+              actor: `cli:${userInfo().username}`,
+              onError: (error) =>
+                console.error(
+                  `warning: the grant run after typing failed (npx zhixiang grant --as-of ${run.as_of} retries it): ${error instanceof Error ? error.message : String(error)}`,
+                ),
+            });
+            if (grants) {
+              console.log(
+                `grant run ${grants.runId}: ${grants.granted} new grants as of ${run.as_of}`,
+              );
+            }
           } finally {
             progress.stop();
           }

@@ -1,6 +1,7 @@
 import { actorOf, canSeeHousehold, type Principal } from "../auth/principal.ts";
 import { todayInChina } from "../dates.ts";
 import { BadInputError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { grantAfterPublish } from "../grants/grant-triggers.ts";
 import { VALUE_LABELS } from "../matching/explain-text.ts";
 import { loadFacts } from "../matching/household-facts.ts";
 import type { ExplainedCondition } from "../matching/rule-types.ts";
@@ -610,8 +611,18 @@ builder.mutationFields((t) => ({
       code: t.arg.string({ required: true }),
       effectiveFrom: t.arg({ type: "Date" }),
     },
-    resolve: (_root, args, ctx) =>
-      publishPolicy(ctx.db, editorOf(ctx), args.code, { effectiveFrom: args.effectiveFrom }),
+    resolve: async (_root, args, ctx) => {
+      const version = await publishPolicy(ctx.db, editorOf(ctx), args.code, {
+        effectiveFrom: args.effectiveFrom,
+      });
+      // 三(一)3 免申即享: an AUTO version in force today is granted at once (a failed grant run
+      // is logged; the publication stands and the next grant run catches up).
+      await grantAfterPublish(ctx.db, version, ctx.now(), {
+        actor: actorOf(ctx.principal),
+        onError: (error) => ctx.logger.error({ err: error }, "grant run after publishing failed"),
+      });
+      return version;
+    },
   }),
   retirePolicy: t.field({
     type: PolicyVersionRef,

@@ -4,6 +4,7 @@ import { actorOf, canSeeHousehold } from "../auth/principal.ts";
 import { todayInChina } from "../dates.ts";
 import type { HouseholdRow } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
+import { grantAfterTypingRun } from "../grants/grant-triggers.ts";
 import { getHousehold } from "../households/household-queries.ts";
 import { staticText } from "../matching/explain-text.ts";
 import { type CompiledStandard, compileTypingStandard } from "../typing/decide-type.ts";
@@ -611,14 +612,22 @@ builder.mutationFields((t) => ({
       kind: t.arg({ type: RunKindEnum, defaultValue: "ADHOC" }),
       standardVersion: t.arg.string(),
     },
-    resolve: (_root, args, ctx) =>
-      runTyping(ctx.db, {
+    resolve: async (_root, args, ctx) => {
+      const run = await runTyping(ctx.db, {
         asOf: args.asOf,
         kind: args.kind ?? "ADHOC",
         standardVersion: args.standardVersion ?? null,
         actor: actorOf(ctx.principal),
         now: ctx.now(),
-      }),
+      });
+      // 三(一)3 免申即享: the types changed, so the grants follow (a failed grant run is logged;
+      // the typing run stands and the next grant run catches up).
+      await grantAfterTypingRun(ctx.db, run, {
+        actor: actorOf(ctx.principal),
+        onError: (error) => ctx.logger.error({ err: error }, "grant run after typing failed"),
+      });
+      return run;
+    },
   }),
   fileTypingObjection: t.field({
     type: TypingObjectionRef,
