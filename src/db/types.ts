@@ -326,13 +326,13 @@ export interface GrantRunTable {
   created_by: string;
 }
 
+/** Keyed by (policy_code, period, uscc): a household receives a policy once per period. */
 export interface PolicyGrantTable {
-  id: Generated<string>;
-  uscc: string;
   policy_code: string;
-  policy_version_id: string;
   /** 2025, 2025-Q3, 2025-07 or ONCE. */
   period: string;
+  uscc: string;
+  policy_version_id: string;
   period_start: DateText | null;
   period_end: DateText | null;
   as_of: DateText;
@@ -355,12 +355,10 @@ export interface GrantEventTable {
   xid: Generated<string>;
   /** GRANTED or REVOKED. */
   kind: string;
-  grant_id: string;
-  uscc: string;
+  /** The grant: (policy_code, period, uscc). */
   policy_code: string;
-  policy_version_id: string;
   period: string;
-  amount: number | null;
+  uscc: string;
   county_code: string;
   reason: string | null;
   at: Timestamp;

@@ -39,6 +39,20 @@ export function grantKeyOf(row: Pick<GrantRow, "policy_code" | "period" | "uscc"
   return `${row.policy_code}|${row.period}|${row.uscc}`;
 }
 
+/** A grant's id: its ledger key, opaque (base64url), e.g. for GraphQL and the CLI. */
+export function grantIdOf(row: Pick<GrantRow, "policy_code" | "period" | "uscc">): string {
+  return Buffer.from(grantKeyOf(row), "utf8").toString("base64url");
+}
+
+/** The key of a grant id, or undefined when it is not one. */
+export function grantKeyOfId(id: string): GrantKey | undefined {
+  const key = Buffer.from(id, "base64url").toString("utf8");
+  const [policyCode, period, uscc, ...rest] = key.split("|");
+  if (!policyCode || !period || !uscc || rest.length > 0) return undefined;
+  if (grantIdOf({ policy_code: policyCode, period, uscc }) !== id) return undefined;
+  return { policyCode, period, uscc };
+}
+
 export function parseGrantKey(key: string, argument = "after"): GrantKey {
   const [policyCode, period, uscc, ...rest] = key.split("|");
   if (!policyCode || !period || !uscc || rest.length > 0) {
@@ -118,9 +132,17 @@ export async function countGrants(db: Kysely<Database>, filter: GrantFilter): Pr
   return row.n;
 }
 
+/** One grant by its id (grantIdOf), or undefined. */
 export async function grantById(db: Kysely<Database>, id: string): Promise<GrantRow | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
-  return db.selectFrom("policy_grant").selectAll().where("id", "=", id).executeTakeFirst();
+  const key = grantKeyOfId(id);
+  if (!key) return undefined;
+  return db
+    .selectFrom("policy_grant")
+    .selectAll()
+    .where("policy_code", "=", key.policyCode)
+    .where("period", "=", key.period)
+    .where("uscc", "=", key.uscc)
+    .executeTakeFirst();
 }
 
 /** The household's grants of these policies (any period), for its entitlements. */

@@ -81,6 +81,9 @@ export function grantStatement(
   if (version.amountRule) eligible = eligible.where(sql<boolean>`(${amount}) IS NOT NULL`);
   if (options.countyCode) eligible = eligible.where("f.countyCode", "=", options.countyCode);
 
+  // In USCC order: the household index then takes its entries in order, and the key's within
+  // one (policy, period), which keeps each index page in cache while it fills.
+  eligible = eligible.orderBy("f.uscc");
   const rows = eligible.select([
     "f.uscc",
     sql<string>`${version.code}::text`.as("policy_code"),
@@ -118,40 +121,20 @@ export function grantStatement(
         ])
         .expression(rows)
         .onConflict((oc) => oc.columns(["policy_code", "period", "uscc"]).doNothing())
-        .returning([
-          "id",
-          "uscc",
-          "policy_code",
-          "policy_version_id",
-          "period",
-          "amount",
-          "county_code",
-        ]),
+        .returning(["policy_code", "period", "uscc", "amount", "county_code"]),
     )
     .with("events", (qc) =>
       qc
         .insertInto("grant_event")
-        .columns([
-          "kind",
-          "grant_id",
-          "uscc",
-          "policy_code",
-          "policy_version_id",
-          "period",
-          "amount",
-          "county_code",
-        ])
+        .columns(["kind", "policy_code", "period", "uscc", "county_code"])
         .expression(
           qc
             .selectFrom("granted")
             .select([
               sql<string>`'GRANTED'::text`.as("kind"),
-              "id",
-              "uscc",
               "policy_code",
-              "policy_version_id",
               "period",
-              "amount",
+              "uscc",
               "county_code",
             ]),
         )

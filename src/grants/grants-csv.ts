@@ -4,12 +4,11 @@ import { type GrantFilter, type GrantKey, listGrants } from "./grant-queries.ts"
 
 /** The CSV's columns, in order. */
 export const GRANT_CSV_COLUMNS = [
-  "grant_id",
+  "policy_code",
+  "period",
   "uscc",
   "household_name",
-  "policy_code",
   "policy_version_id",
-  "period",
   "period_start",
   "period_end",
   "as_of",
@@ -65,12 +64,11 @@ export async function* grantsCsv(
     let chunk = "";
     for (const g of rows) {
       chunk += `${[
-        g.id,
+        g.policy_code,
+        g.period,
         g.uscc,
         names.get(g.uscc) ?? null,
-        g.policy_code,
         g.policy_version_id,
-        g.period,
         g.period_start,
         g.period_end,
         g.as_of,

@@ -1,9 +1,10 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/types.ts";
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
-import { type GrantRow, grantById } from "./grant-queries.ts";
+import { type GrantRow, grantKeyOfId } from "./grant-queries.ts";
 
 export interface RevokeGrantInput {
+  /** The grant's id (grantIdOf). */
   id: string;
   reason: string;
   /** actorOf(principal): recorded on the grant, its event and the audit entry. */
@@ -29,38 +30,42 @@ export async function revokeGrant(
   if (reason.length > MAX_REASON_LENGTH) {
     throw new BadInputError(`reason must be at most ${MAX_REASON_LENGTH} characters`, "reason");
   }
-  if (!(await grantById(db, input.id))) throw new NotFoundError(`no grant ${input.id}`);
+  const key = grantKeyOfId(input.id);
+  if (!key) throw new NotFoundError(`no grant ${input.id}`);
   return db.transaction().execute(async (trx) => {
     const grant = await trx
       .selectFrom("policy_grant")
       .selectAll()
-      .where("id", "=", input.id)
+      .where("policy_code", "=", key.policyCode)
+      .where("period", "=", key.period)
+      .where("uscc", "=", key.uscc)
       .forUpdate()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!grant) throw new NotFoundError(`no grant ${input.id}`);
+    const label = `${grant.policy_code} ${grant.period} ${grant.uscc}`;
     if (input.countyCode !== null && grant.county_code !== input.countyCode) {
       throw new ForbiddenError(
-        `grant ${grant.id} is of county ${grant.county_code}; this operator acts only in ${input.countyCode}`,
+        `grant ${label} is of county ${grant.county_code}; this operator acts only in ${input.countyCode}`,
       );
     }
     if (grant.revoked_at !== null) {
-      throw new ConflictError(`grant ${grant.id} was revoked already`);
+      throw new ConflictError(`grant ${label} was revoked already`);
     }
     const revoked = await trx
       .updateTable("policy_grant")
       .set({ revoked_at: sql`now()`, revoked_by: input.actor, revoke_reason: reason })
-      .where("id", "=", grant.id)
+      .where("policy_code", "=", grant.policy_code)
+      .where("period", "=", grant.period)
+      .where("uscc", "=", grant.uscc)
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx
       .insertInto("grant_event")
       .values({
         kind: "REVOKED",
-        grant_id: grant.id,
-        uscc: grant.uscc,
         policy_code: grant.policy_code,
-        policy_version_id: grant.policy_version_id,
         period: grant.period,
-        amount: grant.amount,
+        uscc: grant.uscc,
         county_code: grant.county_code,
         reason,
       })
@@ -71,7 +76,7 @@ export async function revokeGrant(
         actor: input.actor,
         action: "grant.revoke",
         entity: "policy_grant",
-        entity_id: grant.id,
+        entity_id: input.id,
         before: JSON.stringify({ revokedAt: null }),
         after: JSON.stringify({
           uscc: grant.uscc,

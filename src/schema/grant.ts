@@ -18,6 +18,7 @@ import {
   type GrantRow,
   type GrantSummaryRow,
   grantById,
+  grantIdOf,
   grantKeyOf,
   grantSummary,
   listGrants,
@@ -118,7 +119,10 @@ builder.objectType(GrantRef, {
   description:
     "One grant of the 免申即享 ledger: a household received an AUTO policy for a period. Kept for ever; revoked at most once, with a reason.",
   fields: (t) => ({
-    id: t.exposeID("id"),
+    id: t.id({
+      description: "The grant's ledger key (policy, period, household), opaque.",
+      resolve: (g) => grantIdOf(g),
+    }),
     uscc: t.exposeString("uscc"),
     household: t.field({
       type: HouseholdRef,
@@ -249,13 +253,17 @@ const GrantEventRef = builder.objectRef<GrantEventRow>("GrantEvent").implement({
       type: GrantEventKindEnum,
       resolve: (e) => e.kind as "GRANTED" | "REVOKED",
     }),
-    grantId: t.exposeID("grant_id"),
+    grantId: t.id({ resolve: (e) => grantIdOf(e) }),
     uscc: t.exposeString("uscc"),
     policyCode: t.exposeString("policy_code"),
-    policyVersionId: t.exposeID("policy_version_id"),
     period: t.exposeString("period"),
-    amount: t.exposeFloat("amount", { nullable: true }),
     countyCode: t.exposeString("county_code"),
+    grant: t.field({
+      type: GrantRef,
+      nullable: true,
+      description: "The grant: its amount, version, facts and explanation.",
+      resolve: async (e, _args, ctx) => (await grantById(ctx.db, grantIdOf(e))) ?? null,
+    }),
     reason: t.exposeString("reason", { nullable: true, description: "REVOKED: why." }),
     at: t.field({ type: "DateTime", resolve: (e) => e.at }),
   }),

@@ -196,11 +196,11 @@ describeEachEngine("grants over GraphQL", (getDb) => {
 
   it("revokes a grant once, with a reason, audited and told as an event", async () => {
     const { db } = getDb();
-    const grant = await db
-      .selectFrom("policy_grant")
-      .select("id")
-      .where("uscc", "=", C)
-      .executeTakeFirstOrThrow();
+    const grant = await gql<{ household: { grants: { id: string }[] } }>(
+      CITY,
+      `query { household(uscc: "${C}") { grants { id } } }`,
+    ).then((r) => ({ id: r.data?.household.grants[0]?.id ?? "" }));
+    expect(grant.id).not.toBe("");
     const revoke = (principal: Principal, reason: string) =>
       gql<{ revokeGrant: { status: string; revokeReason: string } }>(
         principal,
@@ -256,12 +256,12 @@ describeEachEngine("grants over GraphQL", (getDb) => {
     const read = (principal: Principal, after: string | null) =>
       gql<{
         grantEvents: {
-          edges: { node: { uscc: string; kind: string; amount: number } }[];
+          edges: { node: { uscc: string; kind: string; grant: { amount: number } } }[];
           pageInfo: { endCursor: string | null; hasNextPage: boolean };
         };
       }>(
         principal,
-        `query ($after: String) { grantEvents(first: 1, after: $after) { edges { node { uscc kind amount } } pageInfo { endCursor hasNextPage } } }`,
+        `query ($after: String) { grantEvents(first: 1, after: $after) { edges { node { uscc kind grant { amount } } } pageInfo { endCursor hasNextPage } } }`,
         { after },
       );
     await outboxSettled(getDb().db);
@@ -270,6 +270,7 @@ describeEachEngine("grants over GraphQL", (getDb) => {
     const third = await read(CITY, second.data?.grantEvents.pageInfo.endCursor ?? null);
     const seen = [first, second].flatMap((r) => r.data?.grantEvents.edges.map((e) => e.node.uscc));
     expect(seen.sort()).toEqual([A, C]);
+    expect(first.data?.grantEvents.edges[0]?.node.grant.amount).toBe(3000);
     expect(third.data?.grantEvents.edges).toEqual([]);
     expect(third.data?.grantEvents.pageInfo.endCursor).toBeNull();
     const county = await read(ERQI, null);

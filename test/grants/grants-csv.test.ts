@@ -93,7 +93,7 @@ describeEachEngine("grants CSV export", (getDb) => {
     expect(rows).toHaveLength(18);
     // Header, five batches (4+4+4+4+2).
     expect(chunks).toBe(6);
-    const keys = rows.map((r) => `${r[3]}|${r[5]}|${r[1]}`);
+    const keys = rows.map((r) => `${r[0]}|${r[1]}|${r[2]}`);
     expect(new Set(keys).size).toBe(18);
     expect(keys).toEqual([...keys].sort());
     const first = Object.fromEntries(GRANT_CSV_COLUMNS.map((c, i) => [c, rows[0]?.[i]]));
@@ -110,7 +110,7 @@ describeEachEngine("grants CSV export", (getDb) => {
       status: "ACTIVE",
       revoked_at: "",
     });
-    expect(rows[1]?.[2]).toBe('老王"烩面",馆');
+    expect(rows[1]?.[3]).toBe('老王"烩面",馆');
     expect(csvCell(-5)).toBe("-5");
     expect(csvCell("-5")).toBe("'-5");
   });
@@ -133,13 +133,13 @@ describeEachEngine("grants CSV export", (getDb) => {
     // The UTF-8 byte order mark, for spreadsheet programs.
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const body = bytes.toString("utf8");
-    expect(body.startsWith("\uFEFFgrant_id,")).toBe(true);
+    expect(body.startsWith("\uFEFFpolicy_code,")).toBe(true);
     const rows = parseCsv(body).slice(1);
-    expect(rows.map((r) => r[1])).toEqual([5, 6, 7, 8].map((i) => usccOf("410105", i)));
+    expect(rows.map((r) => r[2])).toEqual([5, 6, 7, 8].map((i) => usccOf("410105", i)));
 
     const hrss = await token("DEPARTMENT", "HRSS_ZZ");
     const own = parseCsv(await (await get("", hrss)).text()).slice(1);
-    expect(new Set(own.map((r) => r[3]))).toEqual(new Set(["TEST_CSV_TWO"]));
+    expect(new Set(own.map((r) => r[0]))).toEqual(new Set(["TEST_CSV_TWO"]));
     expect(own).toHaveLength(9);
 
     expect((await get("")).status).toBe(401);

@@ -217,8 +217,10 @@ describeEachEngine("runGrants", (getDb) => {
     await outboxSettled(db);
     const events = await readGrantEvents(db, { limit: 10 });
     const grants = await listGrants(db, {}, { limit: 10 });
-    expect(events.map((e) => [e.kind, e.grant_id, e.uscc, e.amount])).toEqual(
-      expect.arrayContaining(grants.map((g) => ["GRANTED", g.id, g.uscc, 10])),
+    expect(events.map((e) => [e.kind, e.policy_code, e.period, e.uscc, e.county_code])).toEqual(
+      expect.arrayContaining(
+        grants.map((g) => ["GRANTED", g.policy_code, g.period, g.uscc, g.county_code]),
+      ),
     );
     expect(events).toHaveLength(2);
     const [first, second] = events;
@@ -272,7 +274,7 @@ describeEachEngine("runGrants", (getDb) => {
             .where("uscc", "=", A),
         )
         .execute(),
-    ).rejects.toThrow(/policy_grant_once_key/);
+    ).rejects.toThrow(/policy_grant_pk/);
     expect(
       await db
         .selectFrom("policy_grant")
