@@ -26,16 +26,18 @@ import { currentTypingOf, listTypingRuns } from "../typing/typing-queries.ts";
 import { TYPE_CODES, TYPE_LABELS } from "../typing/typing-standard.ts";
 import { withDatabase } from "./with-database.ts";
 
-/** Households per INSERT … SELECT when the CLI reports progress. */
-const CLI_BATCH_SIZE = 100_000;
-
-/** Progress on stderr: a bar on a terminal, a line per batch otherwise (logs, CI). */
+/**
+ * Progress on stderr: a bar on a terminal, otherwise a line at each tenth (logs, CI). On
+ * PostgreSQL the one statement's progress is estimated from the results table's growth; with
+ * --batch-size it is counted batch by batch; on PGlite without batches only the phases show.
+ */
 function progressReporter(): { report(p: TypingProgress): void; stop(): void } {
   const tty = process.stderr.isTTY === true;
   const bar = tty
     ? new SingleBar(
         {
-          format: "typing |{bar}| {percentage}% {value}/{total} households, {duration_formatted}",
+          format:
+            "typing |{bar}| {percentage}% {value}/{total} households{approx}, {duration_formatted}",
           stream: process.stderr,
           hideCursor: true,
         },
@@ -43,33 +45,40 @@ function progressReporter(): { report(p: TypingProgress): void; stop(): void } {
       )
     : null;
   let started = false;
+  let lastTenth = -1;
   const t0 = Date.now();
+  const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   return {
     report(p) {
       switch (p.phase) {
         case "checking":
           if (!tty) console.error("checking the date, the standard and the data…");
           break;
-        case "typing":
+        case "typing": {
+          const approx = p.estimated ? " (estimated)" : "";
           if (bar) {
-            if (!started) bar.start(p.total, 0);
+            if (!started) bar.start(p.total, 0, { approx });
             started = true;
             bar.setTotal(p.total);
-            bar.update(p.done);
-          } else {
-            const pct = p.total > 0 ? Math.round((100 * p.done) / p.total) : 100;
-            console.error(
-              `typing: ${p.done}/${p.total} households (${pct}%), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-            );
+            bar.update(p.done, { approx });
+            break;
           }
+          const tenth = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 10;
+          if (tenth === lastTenth) break;
+          lastTenth = tenth;
+          console.error(
+            `typing: ${p.estimated ? "about " : ""}${p.done}/${p.total} households (${tenth * 10}%), ${elapsed()}`,
+          );
           break;
+        }
         case "finishing":
-          if (!tty) console.error("committing…");
+          if (!tty) console.error(`counting and committing…, ${elapsed()}`);
           break;
       }
     },
     stop() {
       if (started) bar?.stop();
+      started = false;
     },
   };
 }
@@ -109,8 +118,7 @@ export function registerTypingCommands(program: Command, config: Config): void {
     .option("--standards <dir>", "folder of standard versions", DEFAULT_STANDARDS_DIR)
     .option(
       "--batch-size <n>",
-      "households per statement (progress granularity)",
-      String(CLI_BATCH_SIZE),
+      "type in batches of n households (exact progress; slower than one statement at scale)",
     )
     .action(
       async (options: {
@@ -118,7 +126,7 @@ export function registerTypingCommands(program: Command, config: Config): void {
         kind: string;
         standardVersion?: string;
         standards: string;
-        batchSize: string;
+        batchSize?: string;
       }) => {
         const kind = options.kind.toUpperCase();
         if (!(RUN_KINDS as readonly string[]).includes(kind)) {
@@ -126,13 +134,13 @@ export function registerTypingCommands(program: Command, config: Config): void {
             `--kind must be one of ${RUN_KINDS.join(", ")}, got "${options.kind}"`,
           );
         }
-        const batchSize = Number(options.batchSize);
-        if (!Number.isInteger(batchSize) || batchSize < 1) {
+        const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
+        if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
           throw new BadInputError(
             `--batch-size must be a positive whole number, got "${options.batchSize}"`,
           );
         }
-        await withDatabase(config, async ({ db }) => {
+        await withDatabase(config, async ({ db, engine }) => {
           const progress = progressReporter();
           const t0 = Date.now();
           try {
@@ -143,7 +151,9 @@ export function registerTypingCommands(program: Command, config: Config): void {
               now: new Date(),
               standardsDir: resolve(options.standards),
               standardVersion: options.standardVersion ?? null,
-              batchSize,
+              ...(batchSize !== undefined ? { batchSize } : {}),
+              // A second connection reads the progress: PostgreSQL's pool has one, PGlite not.
+              ...(engine === "postgres" ? { pollProgress: { pollMs: 500 } } : {}),
               onProgress: (p) => progress.report(p),
             });
             progress.stop();

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { type Kysely, type Selectable, sql } from "kysely";
 import { isCalendarDate, todayInChina } from "../dates.ts";
 import type { Database, TypingRunTable } from "../db/types.ts";
-import { BadInputError, ConflictError } from "../errors.ts";
+import { BadInputError, ConflictError, DomainError } from "../errors.ts";
 import {
   DEFAULT_STANDARDS_DIR,
   loadTypingStandards,
@@ -15,12 +15,13 @@ import type { TypingStandard } from "./typing-standard.ts";
 /**
  * 三(一)2 分型方式: a typing run types every household as of a date, set-based in SQL.
  *
- * The run is recorded first (started, not finished); its results are then written in one
- * transaction that also sets finished_at and the counts. Until that commits, the previous run
- * stays current (the current run is the latest finished one), so a run that fails or is killed
- * changes nothing; a failure is noted on the run row when the process lives to do it. Runs
- * wait for each other (an advisory lock), and the same date with the same standard and data
- * gives the same results.
+ * Everything a run writes — the standard version it applies, its run row, one result per
+ * household (one INSERT … SELECT, or one per USCC range when batched), finished_at, the counts
+ * and the audit entry — is written in one transaction. Until it commits the previous run stays
+ * current (the current run is the latest finished one), so a run that fails or is killed changes
+ * nothing; a failure the process lives to see is noted as an unfinished run with its error.
+ * Runs wait for each other (an advisory lock), and the same date with the same standard and
+ * data gives the same results.
  */
 
 /** 三(一)2 分型周期: the yearly run after July's annual reports (the 名特优新 quota's base), or any other. */
@@ -38,7 +39,8 @@ export interface TypingCounts {
 
 export type TypingProgress =
   | { phase: "checking" }
-  | { phase: "typing"; done: number; total: number }
+  /** `estimated`: read from the results table's growth while the one statement runs. */
+  | { phase: "typing"; done: number; total: number; estimated?: boolean }
   | { phase: "finishing" };
 
 export interface RunTypingInput {
@@ -58,13 +60,22 @@ export interface RunTypingInput {
    */
   batchSize?: number;
   onProgress?: (progress: TypingProgress) => void;
+  /**
+   * PostgreSQL only (a pool: the polling query needs a connection of its own; PGlite has one):
+   * while the one statement runs, estimate its progress every `pollMs` from the growth of
+   * typing_result, which the uncommitted rows already occupy.
+   */
+  pollProgress?: { pollMs: number };
 }
+
+/** About what one result takes in typing_result's heap (tuple, line pointer, page overhead). */
+const BYTES_PER_RESULT = 140;
 
 /** Runs wait for one another: two at once would each be current for a moment. */
 const RUN_LOCK = 7_310_001;
 
-/** Checks what can be checked before anything is written; returns the standard to apply. */
-async function prepare(db: Kysely<Database>, input: RunTypingInput): Promise<TypingStandard> {
+/** Checks what can be checked before the database is touched; returns the standard to apply. */
+async function prepare(input: RunTypingInput): Promise<TypingStandard> {
   const { asOf } = input;
   if (!isCalendarDate(asOf)) {
     throw new BadInputError(`asOf must be a calendar date YYYY-MM-DD, got "${asOf}"`, "asOf");
@@ -90,20 +101,6 @@ async function prepare(db: Kysely<Database>, input: RunTypingInput): Promise<Typ
   const standards = await loadTypingStandards(input.standardsDir ?? DEFAULT_STANDARDS_DIR);
   const standard = standardFor(standards, asOf, input.standardVersion);
 
-  const earliest = await db
-    .selectFrom("household")
-    .select((eb) => eb.fn.min("registered_on").as("first"))
-    .executeTakeFirst();
-  const first = earliest?.first ?? null;
-  if (first === null) {
-    throw new BadInputError("there are no households to type: import households first", "asOf");
-  }
-  if (asOf < first) {
-    throw new BadInputError(
-      `asOf ${asOf} is before any data: the earliest household was registered on ${first}`,
-      "asOf",
-    );
-  }
   return standard;
 }
 
@@ -155,13 +152,16 @@ export async function recordStandard(
 async function usccRanges(
   db: Kysely<Database>,
   size: number,
+  asOf: string,
 ): Promise<{ total: number; ranges: { from: string | null; to: string | null }[] }> {
   if (!Number.isInteger(size) || size < 1) {
     throw new BadInputError(`batchSize must be a positive whole number, got ${size}`, "batchSize");
   }
+  // The households to type: those registered on or before the date.
   const count = await db
     .selectFrom("household")
     .select(sql<number>`count(*)::int`.as("n"))
+    .where("registered_on", "<=", asOf)
     .executeTakeFirstOrThrow();
   const starts = await sql<{ uscc: string }>`
     SELECT uscc FROM (SELECT uscc, row_number() OVER (ORDER BY uscc) AS n FROM household) numbered
@@ -177,81 +177,157 @@ async function usccRanges(
   return { total: count.n, ranges };
 }
 
+/**
+ * Estimates the progress of the one INSERT … SELECT from another connection: the households to
+ * type (counted in the run's snapshot) and the growth of typing_result since the start. Returns
+ * the function that stops it.
+ */
+async function pollProgress(
+  db: Kysely<Database>,
+  trx: Kysely<Database>,
+  asOf: string,
+  pollMs: number,
+  report: (progress: TypingProgress) => void,
+): Promise<() => void> {
+  const size = async () =>
+    (
+      await sql<{
+        bytes: number;
+      }>`SELECT pg_relation_size('typing_result')::float8 AS bytes`.execute(db)
+    ).rows[0]?.bytes ?? 0;
+  const [count, start] = await Promise.all([
+    trx
+      .selectFrom("household")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .where("registered_on", "<=", asOf)
+      .executeTakeFirstOrThrow(),
+    size(),
+  ]);
+  const total = count.n;
+  report({ phase: "typing", done: 0, total, estimated: true });
+  let stopped = false;
+  const timer = setInterval(() => {
+    size()
+      .then((bytes) => {
+        if (stopped) return;
+        // Never 100% before the statement ends: the counts and the commit still follow.
+        const done = Math.min(total - 1, Math.floor((bytes - start) / BYTES_PER_RESULT));
+        report({ phase: "typing", done: Math.max(0, done), total, estimated: true });
+      })
+      .catch(() => undefined);
+  }, pollMs);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+/**
+ * One INSERT … SELECT of the results of the households in `range` (all: null bounds); returns
+ * how many it wrote.
+ */
+async function insertResults(
+  trx: Kysely<Database>,
+  runId: string,
+  standard: TypingStandard,
+  asOf: string,
+  range: { from: string | null; to: string | null },
+): Promise<number> {
+  const select = typingResultsQuery(trx, standard, asOf, range);
+  const result = await trx
+    .insertInto("typing_result")
+    .columns(["run_id", "uscc", "county_code", "type", "codes"])
+    .expression(
+      trx
+        .selectFrom(select.as("t"))
+        .select([
+          sql<string>`${runId}::uuid`.as("run_id"),
+          "t.uscc",
+          "t.county_code",
+          "t.type",
+          "t.codes",
+        ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** The run's results counted by county and type (the run's rows are one primary-key range). */
+async function countResults(trx: Kysely<Database>, runId: string): Promise<TypingCounts> {
+  const rows = await trx
+    .selectFrom("typing_result")
+    .select(["county_code", "type", sql<number>`count(*)::int`.as("households")])
+    .where("run_id", "=", runId)
+    .groupBy(["county_code", "type"])
+    .execute();
+  const counts: TypingCounts = { total: 0, byType: {}, byCounty: {} };
+  for (const row of rows) {
+    const county = row.county_code ?? "";
+    counts.total += row.households;
+    counts.byType[row.type] = (counts.byType[row.type] ?? 0) + row.households;
+    const byCounty = counts.byCounty[county] ?? {};
+    counts.byCounty[county] = byCounty;
+    byCounty[row.type] = (byCounty[row.type] ?? 0) + row.households;
+  }
+  return counts;
+}
+
 /** Makes a typing run; returns the finished run. */
 export async function runTyping(
   db: Kysely<Database>,
   input: RunTypingInput,
 ): Promise<TypingRunRow> {
   input.onProgress?.({ phase: "checking" });
-  const standard = await prepare(db, input);
+  const standard = await prepare(input);
   const kind = input.kind ?? "ADHOC";
-  await db
-    .transaction()
-    .execute((trx) => recordStandard(trx, standard, `policies-data/typing (${standard.version})`));
-
-  const run = await db
-    .insertInto("typing_run")
-    .values({
-      as_of: input.asOf,
-      standard_version: standard.version,
-      kind,
-      started_at: sql<Date>`clock_timestamp()`,
-      created_by: input.actor,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const startedAt = new Date();
 
   try {
-    // One snapshot for the whole run: every batch and the counts see the same households.
+    // One transaction for everything the run writes, one snapshot for everything it reads.
     return await db
       .transaction()
       .setIsolationLevel("repeatable read")
       .execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(${RUN_LOCK}::bigint)`.execute(trx);
+        // A batch job: hash joins in memory rather than in batches on disk.
+        await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
+        await recordStandard(trx, standard, `policies-data/typing (${standard.version})`);
+        const run = await trx
+          .insertInto("typing_run")
+          .values({
+            as_of: input.asOf,
+            standard_version: standard.version,
+            kind,
+            started_at: sql<Date>`clock_timestamp()`,
+            created_by: input.actor,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+
         const batches =
           input.batchSize !== undefined
-            ? await usccRanges(trx, input.batchSize)
+            ? await usccRanges(trx, input.batchSize, input.asOf)
             : { total: null, ranges: [{ from: null, to: null }] };
-        const counts: TypingCounts = { total: 0, byType: {}, byCounty: {} };
-        for (const range of batches.ranges) {
-          const select = typingResultsQuery(trx, standard, input.asOf, range);
-          const rows = await trx
-            .with("inserted", (qb) =>
-              qb
-                .insertInto("typing_result")
-                .columns(["run_id", "uscc", "county_code", "type", "codes"])
-                .expression(
-                  trx
-                    .selectFrom(select.as("t"))
-                    .select([
-                      sql<string>`${run.id}::uuid`.as("run_id"),
-                      "t.uscc",
-                      "t.county_code",
-                      "t.type",
-                      "t.codes",
-                    ]),
-                )
-                .returning(["county_code", "type"]),
-            )
-            .selectFrom("inserted")
-            .select(["county_code", "type", sql<number>`count(*)::int`.as("households")])
-            .groupBy(["county_code", "type"])
-            .execute();
-          for (const row of rows) {
-            const county = row.county_code ?? "";
-            counts.total += row.households;
-            counts.byType[row.type] = (counts.byType[row.type] ?? 0) + row.households;
-            const byCounty = counts.byCounty[county] ?? {};
-            counts.byCounty[county] = byCounty;
-            byCounty[row.type] = (byCounty[row.type] ?? 0) + row.households;
+        const stopPolling =
+          input.pollProgress && input.onProgress && input.batchSize === undefined
+            ? await pollProgress(db, trx, input.asOf, input.pollProgress.pollMs, input.onProgress)
+            : () => {};
+        let typed = 0;
+        try {
+          for (const range of batches.ranges) {
+            typed += await insertResults(trx, run.id, standard, input.asOf, range);
+            stopPolling();
+            input.onProgress?.({ phase: "typing", done: typed, total: batches.total ?? typed });
           }
-          input.onProgress?.({
-            phase: "typing",
-            done: counts.total,
-            total: batches.total ?? counts.total,
-          });
+        } finally {
+          stopPolling();
         }
+        // Nobody was registered on or before the date: there is nothing to type (and the
+        // transaction, rolled back, leaves nothing written).
+        if (typed === 0) await refuseEmptyRun(trx, input.asOf);
+
         input.onProgress?.({ phase: "finishing" });
+        const counts = await countResults(trx, run.id);
         const finished = await trx
           .updateTable("typing_run")
           .set({ finished_at: sql<Date>`clock_timestamp()`, counts: JSON.stringify(counts) })
@@ -264,26 +340,44 @@ export async function runTyping(
           entity: "typing_run",
           entityId: run.id,
           before: null,
-          after: {
-            asOf: input.asOf,
-            kind,
-            standardVersion: standard.version,
-            counts,
-          },
+          after: { asOf: input.asOf, kind, standardVersion: standard.version, counts },
         });
         return finished;
       });
   } catch (error) {
-    // The results were rolled back; say so on the run row if the database still answers.
-    await db
-      .updateTable("typing_run")
-      .set({
-        failed_at: sql<Date>`clock_timestamp()`,
-        error: error instanceof Error ? error.message.slice(0, 1000) : String(error),
-      })
-      .where("id", "=", run.id)
-      .execute()
-      .catch(() => undefined);
+    // Refused input wrote nothing. A run that failed otherwise is noted, unfinished, so that
+    // operators see it; its results were rolled back.
+    if (!(error instanceof DomainError)) {
+      await db
+        .insertInto("typing_run")
+        .values({
+          as_of: input.asOf,
+          standard_version: standard.version,
+          kind,
+          started_at: startedAt,
+          created_by: input.actor,
+          failed_at: sql<Date>`clock_timestamp()`,
+          error: error instanceof Error ? error.message.slice(0, 1000) : String(error),
+        })
+        .execute()
+        .catch(() => undefined);
+    }
     throw error;
   }
+}
+
+/** A run that typed nobody: the date is before any data, or there are no households at all. */
+async function refuseEmptyRun(trx: Kysely<Database>, asOf: string): Promise<never> {
+  const earliest = await trx
+    .selectFrom("household")
+    .select((eb) => eb.fn.min("registered_on").as("first"))
+    .executeTakeFirst();
+  const first = earliest?.first ?? null;
+  if (first === null) {
+    throw new BadInputError("there are no households to type: import households first", "asOf");
+  }
+  throw new BadInputError(
+    `asOf ${asOf} is before any data: the earliest household was registered on ${first}`,
+    "asOf",
+  );
 }

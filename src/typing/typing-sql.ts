@@ -34,12 +34,11 @@ export function typingResultsQuery(
   const read = new Set<string>(["countyCode"]);
   for (const rule of rules) for (const fact of rule.facts) read.add(fact);
 
+  read.add("registeredYears");
   let facts = db
     .selectFrom(factsRelation(db, asOf).as("f0"))
     .select("f0.uscc")
-    .select([...read].map((fact) => sql.ref(`f0.${fact}`).as(fact)))
-    // Households registered after the date did not exist on it: they get no result.
-    .where(sql.ref("f0.registeredYears"), ">=", 0);
+    .select([...read].map((fact) => sql.ref(`f0.${fact}`).as(fact)));
   if (range?.from) facts = facts.where("f0.uscc", ">=", range.from);
   if (range?.to) facts = facts.where("f0.uscc", "<", range.to);
 
@@ -66,6 +65,9 @@ export function typingResultsQuery(
     .selectFrom(facts.offset(0).as("f"))
     .select(["f.uscc", sql.ref("f.countyCode").as("county_code")])
     .select(columns as never)
+    // Households registered after the date did not exist on it: they get no result. (Filtered
+    // here, on the computed fact, so that its expression is evaluated once per household.)
+    .where(sql.ref("f.registeredYears"), ">=", 0)
     .offset(0);
 
   const ref = (column: string) => sql.ref(`c.${column}`) as Expression<boolean>;

@@ -249,6 +249,33 @@ describeEachEngine("typing acceptance: contract import, runs through the API", (
     expect(orphans.n).toBe(0);
   });
 
+  it("reports progress: batch by batch, or estimated while one statement runs (PostgreSQL)", async () => {
+    const batched: string[] = [];
+    await runTyping(getDb().db, {
+      asOf: AS_OF,
+      actor: "test",
+      now: NOW,
+      batchSize: 20,
+      onProgress: (p) => batched.push(p.phase === "typing" ? `${p.done}/${p.total}` : p.phase),
+    });
+    const n = ALL_RECORDS.length;
+    expect(batched).toEqual(["checking", `20/${n}`, `40/${n}`, `${n}/${n}`, "finishing"]);
+    if (getDb().engine !== "postgres") return;
+    const polled: { done: number; total: number; estimated?: boolean }[] = [];
+    await runTyping(getDb().db, {
+      asOf: AS_OF,
+      actor: "test",
+      now: NOW,
+      pollProgress: { pollMs: 1 },
+      onProgress: (p) => {
+        if (p.phase === "typing") polled.push(p);
+      },
+    });
+    expect(polled[0]).toEqual({ phase: "typing", done: 0, total: n, estimated: true });
+    expect(polled.at(-1)).toEqual({ phase: "typing", done: n, total: n });
+    expect(polled.every((p) => p.done <= n)).toBe(true);
+  });
+
   it("types in batches exactly as in one statement", async () => {
     const whole = await runTyping(getDb().db, { asOf: AS_OF, actor: "test", now: NOW });
     const batched = await runTyping(getDb().db, {

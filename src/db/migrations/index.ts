@@ -3,6 +3,7 @@ import * as households from "./20261127T220000000Z-households.ts";
 import * as tokensAndAudit from "./20261127T220100000Z-tokens-and-audit.ts";
 import * as typingAndCategoryFacts from "./20261127T220200000Z-typing-and-category-facts.ts";
 import * as typingRunsAndObjections from "./20261127T230000000Z-typing-runs-and-objections.ts";
+import * as typingResultPartitions from "./20261127T230100000Z-typing-result-partitions.ts";
 import * as policies from "./20261127T231000000Z-policies.ts";
 import * as grants from "./20261127T232000000Z-grants.ts";
 import * as categories from "./20261127T233000000Z-categories.ts";
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   "20261127T220100000Z-tokens-and-audit": tokensAndAudit,
   "20261127T220200000Z-typing-and-category-facts": typingAndCategoryFacts,
   "20261127T230000000Z-typing-runs-and-objections": typingRunsAndObjections,
+  "20261127T230100000Z-typing-result-partitions": typingResultPartitions,
   "20261127T231000000Z-policies": policies,
   "20261127T232000000Z-grants": grants,
   "20261127T233000000Z-categories": categories,
