@@ -123,13 +123,12 @@ function canonical(value: unknown): string {
 export async function recordStandard(
   db: Kysely<Database>,
   standard: TypingStandard,
-  sourceFile: string,
 ): Promise<void> {
   const text = canonical(standard.definition);
   const digest = createHash("sha256").update(text).digest("hex");
   await db
     .insertInto("typing_standard")
-    .values({ version: standard.version, definition: text, digest, source_file: sourceFile })
+    .values({ version: standard.version, definition: text, digest, source_file: standard.file })
     .onConflict((oc) => oc.column("version").doNothing())
     .execute();
   const stored = await db
@@ -139,8 +138,8 @@ export async function recordStandard(
     .executeTakeFirstOrThrow();
   if (stored.digest !== digest) {
     throw new ConflictError(
-      `typing standard version "${standard.version}" was already applied with other content: ` +
-        "publish the change as a new version",
+      `typing standard version "${standard.version}" in ${standard.file} differs from the one ` +
+        `already applied (from ${stored.source_file}): publish the change as a new version`,
     );
   }
 }
@@ -291,7 +290,7 @@ export async function runTyping(
         await sql`SELECT pg_advisory_xact_lock(${RUN_LOCK}::bigint)`.execute(trx);
         // A batch job: hash joins in memory rather than in batches on disk.
         await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
-        await recordStandard(trx, standard, `policies-data/typing (${standard.version})`);
+        await recordStandard(trx, standard);
         const run = await trx
           .insertInto("typing_run")
           .values({

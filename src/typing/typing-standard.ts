@@ -70,6 +70,8 @@ export interface TypingStandard {
   otherwise: { code: string; labelZh: string; labelEn: string };
   /** The file's JSON as read: what a run records, so the version's meaning is kept. */
   definition: unknown;
+  /** The file it was read from (as shown in errors). */
+  file: string;
 }
 
 /** A standard file that does not validate: names the file and, for each problem, the JSON path. */
@@ -325,6 +327,7 @@ export function parseTypingStandard(json: unknown, file: string): TypingStandard
     types,
     otherwise,
     definition: json,
+    file,
   };
   if (check.issues.length > 0) throw new TypingStandardError(file, check.issues);
   return standard;

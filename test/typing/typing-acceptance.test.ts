@@ -335,6 +335,24 @@ describeEachEngine("typing acceptance: contract import, runs through the API", (
       /standard-2026-1\.json: \/types\/1\/conditions\/0\/rule\/>\/0: unknown fact "taxPaid"/,
     );
     expect(await runCount()).toBe(before);
+
+    // The same version with other content: refused (a change is a new version).
+    const changed = join(folder, "changed");
+    rmSync(changed, { recursive: true, force: true });
+    mkdirSync(changed);
+    writeFileSync(
+      join(changed, "standard-2025-1.json"),
+      good.replace(
+        '{ "var": "taxPaidLastYear" }, 10000] }',
+        '{ "var": "taxPaidLastYear" }, 20000] }',
+      ),
+    );
+    await expect(
+      runTyping(getDb().db, { asOf: AS_OF, actor: "test", now: NOW, standardsDir: changed }),
+    ).rejects.toThrow(
+      /version "2025-1" in .*standard-2025-1\.json differs from the one already applied/,
+    );
+    expect(await runCount()).toBe(before);
   });
 
   it("lets only city-wide operators run", async () => {
