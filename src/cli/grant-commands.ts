@@ -101,7 +101,7 @@ export function registerGrantCommands(program: Command, config: Config): void {
   grants
     .command("revoke")
     .description("revoke a grant with a reason (audited; the household is told)")
-    .argument("<id>", "the grant's id")
+    .argument("<id>", "the grant's id (as GraphQL and grantEvents give it)")
     .requiredOption("--reason <text>", "why")
     .action(async (id: string, options: { reason: string }) => {
       await withDatabase(config, async ({ db }) => {
@@ -112,7 +112,7 @@ export function registerGrantCommands(program: Command, config: Config): void {
           countyCode: null,
         });
         console.log(
-          `revoked grant ${grant.id} (${grant.policy_code} ${grant.period} ${grant.uscc})`,
+          `revoked grant ${id} (${grant.policy_code} ${grant.period} ${grant.uscc})`,
         );
       });
     });

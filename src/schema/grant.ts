@@ -183,6 +183,13 @@ builder.objectType(GrantRef, {
         explainGrant(ctx.policyRules, await versionOf(ctx, g.policy_version_id), g).explanation
           .conditions,
     }),
+    amountExplanation: t.string({
+      nullable: true,
+      description: "When the amount is a rule: how it was computed from the stored facts.",
+      resolve: async (g, _args, ctx) =>
+        explainGrant(ctx.policyRules, await versionOf(ctx, g.policy_version_id), g)
+          .amountExplanation?.text ?? null,
+    }),
   }),
 });
 
