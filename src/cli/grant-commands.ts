@@ -111,9 +111,7 @@ export function registerGrantCommands(program: Command, config: Config): void {
           actor: cliActor(),
           countyCode: null,
         });
-        console.log(
-          `revoked grant ${id} (${grant.policy_code} ${grant.period} ${grant.uscc})`,
-        );
+        console.log(`revoked grant ${id} (${grant.policy_code} ${grant.period} ${grant.uscc})`);
       });
     });
 }
