@@ -94,13 +94,12 @@ function handWritten(
           AND (s.to_on IS NULL OR s.to_on >= date '2025-08-01')
           AND date '2025-08-01' < (s.from_on + interval '3 years')::date) AS f_suspended) f
       WHERE ${sql.raw(where)}
+      ORDER BY h.uscc
       ON CONFLICT (policy_code, period, uscc) DO NOTHING
-      RETURNING id, uscc, policy_code, policy_version_id, period, amount, county_code
+      RETURNING policy_code, period, uscc, county_code
     ), events AS (
-      INSERT INTO grant_event (kind, grant_id, uscc, policy_code, policy_version_id, period,
-        amount, county_code)
-      SELECT 'GRANTED', id, uscc, policy_code, policy_version_id, period, amount, county_code
-      FROM granted
+      INSERT INTO grant_event (kind, policy_code, period, uscc, county_code)
+      SELECT 'GRANTED', policy_code, period, uscc, county_code FROM granted
     )
     SELECT count(*)::int AS granted FROM granted`;
 }

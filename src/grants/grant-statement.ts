@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/types.ts";
-import { factsRelation } from "../matching/facts-relation.ts";
+import { type FactsRow, factsRelation } from "../matching/facts-relation.ts";
 import { ruleToSql, ruleValueToSql } from "../matching/rule-to-sql.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
 import type { GrantPeriod, PolicyAmount } from "../policies/policy-content.ts";
@@ -24,6 +24,11 @@ export interface GrantStatementOptions {
   runId: string;
   /** Only households of this county (a county operator's run). */
   countyCode?: string | null | undefined;
+  /**
+   * The run's snapshot of the facts relation (facts-snapshot.ts), already narrowed to the county;
+   * without it the statement reads the facts relation itself.
+   */
+  factsTable?: string | null | undefined;
 }
 
 /** The facts a grant keeps: those its eligibility and amount rules read, sorted by name. */
@@ -73,17 +78,22 @@ export function grantStatement(
 ) {
   const period = periodOf(version.grantPeriod, options.asOf);
   const amount = amountSql(version, "f");
-  const facts = factsJsonSql(grantedFactNames(version), "f");
+  const factsJson = factsJsonSql(grantedFactNames(version), "f");
 
+  const facts = options.factsTable
+    ? sql<FactsRow>`${sql.table(options.factsTable)}`.as("f")
+    : factsRelation(db, options.asOf).as("f");
   let eligible = db
-    .selectFrom(factsRelation(db, options.asOf).as("f"))
+    .selectFrom(facts)
     .where(sql<boolean>`(${ruleToSql(version.rule, "f")}) IS TRUE`);
   if (version.amountRule) eligible = eligible.where(sql<boolean>`(${amount}) IS NOT NULL`);
-  if (options.countyCode) eligible = eligible.where("f.countyCode", "=", options.countyCode);
-
-  // In USCC order: the household index then takes its entries in order, and the key's within
-  // one (policy, period), which keeps each index page in cache while it fills.
-  eligible = eligible.orderBy("f.uscc");
+  if (options.countyCode && !options.factsTable) {
+    eligible = eligible.where("f.countyCode", "=", options.countyCode);
+  }
+  // In USCC order (the snapshot is stored so): the household index then takes its entries in
+  // order, and the key's within one (policy, period), which keeps each index page in cache while
+  // it fills. Over the facts relation itself the rows are sorted.
+  if (!options.factsTable) eligible = eligible.orderBy("f.uscc");
   const rows = eligible.select([
     "f.uscc",
     sql<string>`${version.code}::text`.as("policy_code"),
@@ -93,7 +103,7 @@ export function grantStatement(
     sql<string | null>`${period.end}::date`.as("period_end"),
     sql<string>`${options.asOf}::date`.as("as_of"),
     amount.as("amount"),
-    facts.as("facts"),
+    factsJson.as("facts"),
     "f.countyCode as county_code",
     "f.type",
     "f.category",

@@ -4,8 +4,9 @@ import { requireAsOf } from "../matching/household-facts.ts";
 import { validatedRules } from "../policies/compiled-policy.ts";
 import { policiesInForce } from "../policies/policy-queries.ts";
 import type { PolicyVersion } from "../policies/policy-version.ts";
+import { createFactsSnapshot, dropFactsSnapshot, dropStaleSnapshots } from "./facts-snapshot.ts";
 import { periodOf } from "./grant-period.ts";
-import { type GrantableVersion, grantStatement } from "./grant-statement.ts";
+import { type GrantableVersion, grantedFactNames, grantStatement } from "./grant-statement.ts";
 
 /** What started a grant run. */
 export const GRANT_TRIGGERS = ["MANUAL", "TYPING_RUN", "POLICY_PUBLISHED", "IMPORT"] as const;
@@ -69,9 +70,10 @@ export function grantableVersion(version: PolicyVersion): GrantableVersion {
 /**
  * 三(一)3 免申即享: a grant run. Every AUTO policy version in force on `asOf` is granted to every
  * household that qualifies and has not had it in the period of `asOf`, one set-based INSERT …
- * SELECT per version (grant-statement.ts). Each statement commits on its own with its events, so
- * a run cut short keeps what it granted and the next run grants the rest; the run's row records
- * what each statement did. Concurrent runs are safe: the ledger's unique key decides.
+ * SELECT per version (grant-statement.ts) over the run's snapshot of the facts relation (taken
+ * once, so every version decides on the same facts). Each statement commits on its own with its
+ * events, so a run cut short keeps what it granted and the next run grants the rest; the run's row
+ * records what each statement did. Concurrent runs are safe: the ledger's unique key decides.
  */
 export async function runGrants(
   db: Kysely<Database>,
@@ -98,12 +100,14 @@ export async function runGrants(
     .returning(["id", sql<Date>`started_at`.as("started")])
     .executeTakeFirstOrThrow();
 
+  const grantable = new Map(versions.map((v) => [v.id, grantableVersion(v)]));
   const grantOne = async (version: PolicyVersion): Promise<VersionGrantCount> => {
     const started = performance.now();
-    const result = await grantStatement(db, grantableVersion(version), {
+    const result = await grantStatement(db, grantable.get(version.id) as GrantableVersion, {
       asOf: options.asOf,
       runId: run.id,
       countyCode,
+      factsTable,
     }).executeTakeFirstOrThrow();
     return {
       versionId: version.id,
@@ -116,7 +120,23 @@ export async function runGrants(
     };
   };
   const concurrency = db.isTransaction ? 1 : Math.max(1, options.concurrency ?? 2);
-  const counts = await mapWithConcurrency(versions, concurrency, grantOne);
+  // One snapshot of the facts for the whole run (facts-snapshot.ts), of the facts its rules read.
+  let factsTable: string | null = null;
+  let counts: VersionGrantCount[];
+  try {
+    if (versions.length > 0) {
+      await dropStaleSnapshots(db);
+      factsTable = await createFactsSnapshot(db, {
+        runId: run.id,
+        asOf: options.asOf,
+        facts: [...grantable.values()].flatMap((v) => grantedFactNames(v)),
+        countyCode,
+      });
+    }
+    counts = await mapWithConcurrency(versions, concurrency, grantOne);
+  } finally {
+    if (factsTable) await dropFactsSnapshot(db, factsTable);
+  }
 
   const granted = counts.reduce((sum, c) => sum + c.granted, 0);
   const finished = await db
