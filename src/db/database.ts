@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./types.ts";
@@ -48,6 +47,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: "postgres", close: () => db.destroy() };
   }
+  // Loaded only when used: the embedded engine's module costs about 45 MB of memory, which a
+  // command working on PostgreSQL should not carry.
+  const { PGlite, types: pgliteTypes } = await import("@electric-sql/pglite");
   const dataDir = options.dataDir ?? "./data";
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir.startsWith("memory://") ? undefined : dataDir, {
