@@ -45,21 +45,6 @@ async function serve(config: Config, options: { demoHouseholds?: number }): Prom
   const logger = pino({ level: config.logLevel, redact: ["req.headers.authorization", "token"] });
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrateToLatest(handle.db);
-  // 11: policies-data is loaded at every start (a malformed file stops it, naming file and path).
-  const policies = await loadPolicyFiles(handle.db, DEFAULT_POLICIES_DIR);
-  logger.info(
-    {
-      created: policies.created.length,
-      versioned: policies.versioned,
-      unchanged: policies.unchanged.length,
-    },
-    "policies-data loaded",
-  );
-  // 三(一)3 免申即享: new AUTO versions from the files are granted at once.
-  await grantAfterPolicyFiles(handle.db, policies, new Date(), {
-    actor: "SYSTEM:policies-data",
-    onError: (error) => logger.error({ err: error }, "grant run after loading policies failed"),
-  });
   const deps: AppDeps = {
     db: handle.db,
     engine: handle.engine,
@@ -67,6 +52,7 @@ async function serve(config: Config, options: { demoHouseholds?: number }): Prom
     now: () => new Date(),
     policyRules: createPolicyRuleCache(),
   };
+  await loadPoliciesAtStart(deps);
   const demo =
     options.demoHouseholds !== undefined
       ? await prepareDemo(deps, options.demoHouseholds)
@@ -86,4 +72,25 @@ async function serve(config: Config, options: { demoHouseholds?: number }): Prom
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/**
+ * 11: policies-data is loaded at every start (a malformed file stops it, naming file and path);
+ * 三(一)3 免申即享: new AUTO versions from the files are granted at once, as of today.
+ */
+export async function loadPoliciesAtStart(deps: AppDeps): Promise<void> {
+  const { db, logger } = deps;
+  const policies = await loadPolicyFiles(db, DEFAULT_POLICIES_DIR);
+  logger.info(
+    {
+      created: policies.created.length,
+      versioned: policies.versioned,
+      unchanged: policies.unchanged.length,
+    },
+    "policies-data loaded",
+  );
+  await grantAfterPolicyFiles(db, policies, deps.now(), {
+    actor: "SYSTEM:policies-data",
+    onError: (error) => logger.error({ err: error }, "grant run after loading policies failed"),
+  });
 }
