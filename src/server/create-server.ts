@@ -6,7 +6,10 @@ import {
   type ServerResponse,
 } from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { sql } from "kysely";
 import { authenticate } from "../auth/tokens.ts";
 import { DomainError } from "../errors.ts";
@@ -31,7 +34,13 @@ export function createApolloServer(deps: AppDeps): ApolloServer<Context> {
     formatError,
     includeStacktraceInErrorResponses: false,
     // No landing page from a CDN: the service runs without internet; `/` serves a local page.
-    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors()],
+    // No cache-control hints (nothing here is cacheable by a CDN): Apollo's default plugin would
+    // otherwise run a hook on every resolved field.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      logUnexpectedErrors(),
+    ],
     logger: {
       debug: (m) => deps.logger.debug(m),
       info: (m) => deps.logger.info(m),
