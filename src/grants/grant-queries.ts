@@ -201,19 +201,16 @@ export async function grantSummary(
 ): Promise<GrantSummaryRow[]> {
   const key = groupKey(grouping);
   const rows = await whereGrant(
-    db
-      .selectFrom("policy_grant as g")
-      .select([
-        key.as("key"),
-        sql<number>`count(*) filter (where g.revoked_at is null)::int`.as("grants"),
-        sql<number>`count(distinct g.uscc) filter (where g.revoked_at is null)::int`.as(
-          "households",
-        ),
-        sql<number>`coalesce(sum(g.amount) filter (where g.revoked_at is null), 0)::float8`.as(
-          "amount",
-        ),
-        sql<number>`count(*) filter (where g.revoked_at is not null)::int`.as("revoked"),
-      ]),
+    db.selectFrom("policy_grant as g").select([
+      key.as("key"),
+      sql<number>`count(*) filter (where g.revoked_at is null)::int`.as("grants"),
+      sql<number>`count(distinct g.uscc) filter (where g.revoked_at is null)::int`.as("households"),
+      // Summed exactly (numeric) and given in 元 to the 分: a float sum would show 0.1 + 0.2.
+      sql<number>`round(coalesce(sum(g.amount::numeric) filter (where g.revoked_at is null), 0), 2)::float8`.as(
+        "amount",
+      ),
+      sql<number>`count(*) filter (where g.revoked_at is not null)::int`.as("revoked"),
+    ]),
     filter,
   )
     .groupBy(key)

@@ -153,6 +153,6 @@ export function grantStatement(
     .selectFrom("granted")
     .select([
       sql<number>`count(*)::int`.as("granted"),
-      sql<number | null>`sum(amount)`.as("amount"),
+      sql<number | null>`round(sum(amount::numeric), 2)::float8`.as("amount"),
     ]);
 }

@@ -152,7 +152,7 @@ export function previewImpactQuery(db: Kysely<Database>, target: ImpactTarget, a
       sql<number>`coalesce(sum(g.n) FILTER (WHERE g.ok), 0)::int`.as("eligible"),
       sql<number>`coalesce(sum(g.n) FILTER (WHERE NOT g.ok), 0)::int`.as("ineligible"),
       sql<number>`coalesce(sum(g.n) FILTER (WHERE g.ok IS NULL), 0)::int`.as("undetermined"),
-      sql<number | null>`sum(g.amount)::double precision`.as("amount"),
+      sql<number | null>`round(sum(g.amount::numeric), 2)::double precision`.as("amount"),
       sql<number>`coalesce(sum(g.n - g.known_amount) FILTER (WHERE g.ok), 0)::int`.as(
         "unknown_amount",
       ),
