@@ -2,7 +2,7 @@ import { beforeAll, expect, it, vi } from "vitest";
 import { type Principal, PUBLIC } from "../../src/auth/principal.ts";
 import { authenticate } from "../../src/auth/tokens.ts";
 import { DEMO_SEED, demoAsOf, demoHouseholdUscc, prepareDemo } from "../../src/cli/demo.ts";
-import { loadPoliciesAtStart } from "../../src/cli/serve-commands.ts";
+import { loadPoliciesAtStart } from "../../src/cli/serve.ts";
 import { todayInChina, yearOf } from "../../src/dates.ts";
 import type { AppDeps } from "../../src/schema/context.ts";
 import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
