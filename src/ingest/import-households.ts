@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
+import { beginFirstLoad } from "./first-load.ts";
 import { type HouseholdRecord, householdHash, householdJson } from "./household-record.ts";
 import { createHouseholdValidator, type FieldError } from "./household-validator.ts";
 
@@ -106,6 +107,8 @@ async function importInTransaction(
   await sql`CREATE TEMPORARY TABLE IF NOT EXISTS household_import_seen (uscc text PRIMARY KEY)
     ON COMMIT DROP`.execute(trx);
   await sql`TRUNCATE household_import_seen`.execute(trx);
+  // Into empty tables, the rows go in first and the indexes are built afterwards (first-load.ts).
+  const firstLoad = await beginFirstLoad(trx);
   const summary: ImportSummary = {
     lines: 0,
     imported: 0,
@@ -172,6 +175,7 @@ async function importInTransaction(
     // Thrown inside the transaction: it rolls back, so nothing of this input is kept.
     throw new HouseholdImportError(summary, sample);
   }
+  await firstLoad?.restore();
   return summary;
 }
 

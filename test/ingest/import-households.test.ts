@@ -47,6 +47,17 @@ async function counts(db: Kysely<Database>) {
   return rows[0];
 }
 
+/** Every index of the household tables, as the catalog defines it. */
+async function householdIndexes(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{ definition: string }>`
+    SELECT pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indrelid
+    WHERE c.relnamespace = current_schema()::regnamespace
+      AND c.relname IN ('household', 'household_year', 'household_suspension', 'household_penalty')
+    ORDER BY 1`.execute(db);
+  return rows.map((r) => r.definition);
+}
+
 async function* slowly(lines: string[]): AsyncGenerator<string> {
   for (const line of lines) {
     await new Promise((resolve) => setImmediate(resolve));
@@ -253,6 +264,30 @@ describeEachEngine("household import", (getDb) => {
       /source lost/,
     );
     expect(await exported(db)).toEqual(before);
+  });
+
+  it("loads empty tables without their indexes and builds every one of them again", async () => {
+    const { db } = getDb();
+    const indexes = await householdIndexes(db);
+    expect(indexes.length).toBeGreaterThanOrEqual(7);
+    const lines = [...generateHouseholds({ count: 300, seed: 4 })].map(householdJson);
+    // A first load that fails keeps its indexes (the drop rolls back with the rows)…
+    await expect(importHouseholds(db, [...lines, "{"], { batchSize: 100 })).rejects.toThrow(
+      HouseholdImportError,
+    );
+    expect(await householdIndexes(db)).toEqual(indexes);
+    expect(await counts(db)).toEqual({ h: 0, y: 0, s: 0, p: 0 });
+    // …one that succeeds has them all again, and the keys hold: a repeat is still refused.
+    const summary = await importHouseholds(db, lines, { batchSize: 100 });
+    expect(summary.inserted).toBe(300);
+    expect(await householdIndexes(db)).toEqual(indexes);
+    const first = lines[0] as string;
+    const repeat = await importHouseholds(db, [first, first], { skipInvalid: true });
+    expect(repeat).toMatchObject({ unchanged: 1, rejected: 1 });
+    await expect(
+      sql`INSERT INTO household_year SELECT * FROM household_year LIMIT 1`.execute(db),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await exported(db)).toEqual([...lines].sort());
   });
 
   it("exports one county only when asked", async () => {
