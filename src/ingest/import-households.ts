@@ -69,8 +69,6 @@ interface Pending {
   line: number;
   text: string;
   record: HouseholdRecord;
-  /** The canonical JSON line (householdJson), which is what the database is sent. */
-  json: string;
   hash: string;
 }
 
@@ -158,7 +156,7 @@ async function importInTransaction(
       }
       lineInBatch.set(record.uscc, lineNumber);
       const json = householdJson(record);
-      batch.push({ line: lineNumber, text, record, json, hash: householdHash(json) });
+      batch.push({ line: lineNumber, text, record, hash: householdHash(json) });
       if (batch.length >= batchSize) {
         await write(batch);
         batch = [];
@@ -188,35 +186,20 @@ function repeatedUscc(where: string): FieldError {
   };
 }
 
-/**
- * The canonical lines of a batch as one text parameter, one record a line (JSON escapes every
- * newline inside a string, so a line break only ever separates records), read in SQL as jsonb:
- * one parameter whatever the batch's size, nothing to escape, and each line parsed once.
- */
-function jsonLines(batch: Pending[]) {
-  return sql`unnest(string_to_array(${batch.map((p) => p.json).join("\n")}, E'\\n')::jsonb[])`;
-}
-
-/**
- * The columns of `household` that come from the record, one row a record of the batch. Lists
- * become arrays by their JSON text (`["A", "B"]` → `{"A", "B"}`): the contract's enums and years
- * hold no brace, comma or quote.
- */
-function householdRows(batch: Pending[]) {
-  return sql`(
-    SELECT r->>'uscc' AS uscc, r->>'name' AS name, r->'proprietor'->>'idHash' AS id_hash,
-      r->'proprietor'->>'name' AS proprietor_name,
-      translate(r->'proprietor'->>'groups', '[]', '{}')::text[] AS groups,
-      (r->'proprietor'->>'dishonestDebtor')::boolean AS dishonest, r->>'countyCode' AS county,
-      r->>'industryCode' AS industry, (r->>'registeredOn')::date AS registered,
-      r->>'status' AS status, translate(r->>'annualReports', '[]', '{}')::smallint[] AS reports,
-      (r->>'abnormalListed')::boolean AS abnormal,
-      (r->>'seriousViolationListed')::boolean AS serious,
-      (r->>'taxAbnormal')::boolean AS tax_abnormal, (r->>'seasonal')::boolean AS seasonal, hash
-    FROM ${jsonLines(batch)} WITH ORDINALITY AS l(r, n)
-    JOIN unnest(string_to_array(${batch.map((p) => p.hash).join("\n")}, E'\\n'))
-      WITH ORDINALITY AS h(hash, n) USING (n)
-  ) AS t`;
+/** The columns of `household` that come from the record, as one unnest(...) of arrays. */
+function householdRows(records: HouseholdRecord[], hashes: string[]) {
+  const col = <T>(pick: (r: HouseholdRecord) => T): T[] => records.map(pick);
+  return sql`unnest(
+      ${col((r) => r.uscc)}::text[], ${col((r) => r.name)}::text[],
+      ${col((r) => r.proprietor.idHash)}::text[], ${col((r) => r.proprietor.name ?? null)}::text[],
+      ${col((r) => r.proprietor.groups.join(","))}::text[],
+      ${col((r) => r.proprietor.dishonestDebtor)}::bool[], ${col((r) => r.countyCode)}::text[],
+      ${col((r) => r.industryCode ?? null)}::text[], ${col((r) => r.registeredOn)}::date[],
+      ${col((r) => r.status)}::text[], ${col((r) => r.annualReports.join(","))}::text[],
+      ${col((r) => r.abnormalListed)}::bool[], ${col((r) => r.seriousViolationListed)}::bool[],
+      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[], ${hashes}::text[]
+    ) AS t(uscc, name, id_hash, proprietor_name, groups, dishonest, county, industry,
+      registered, status, reports, abnormal, serious, tax_abnormal, seasonal, hash)`;
 }
 
 /**
@@ -245,10 +228,14 @@ async function writeBatch(
       proprietor_dishonest_debtor, county_code, industry_code, registered_on, status,
       annual_reports, abnormal_listed, serious_violation_listed, tax_abnormal, seasonal,
       record_hash, facts_changed_at, imported_at)
-    SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, t.groups, t.dishonest, t.county,
-      t.industry, t.registered, t.status, t.reports, t.abnormal, t.serious, t.tax_abnormal,
+    SELECT t.uscc, t.name, t.id_hash, t.proprietor_name, string_to_array(t.groups, ','),
+      t.dishonest, t.county, t.industry, t.registered, t.status,
+      string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
       t.seasonal, t.hash, now(), now()
-    FROM ${householdRows(batch)}
+    FROM ${householdRows(
+      batch.map((p) => p.record),
+      batch.map((p) => p.hash),
+    )}
     ON CONFLICT (uscc) DO NOTHING
     RETURNING uscc`.execute(trx);
   const isNew = new Set(inserted.rows.map((row) => row.uscc));
@@ -303,13 +290,13 @@ async function writeBatch(
         name = t.name,
         proprietor_id_hash = t.id_hash,
         proprietor_name = t.proprietor_name,
-        proprietor_groups = t.groups,
+        proprietor_groups = string_to_array(t.groups, ','),
         proprietor_dishonest_debtor = t.dishonest,
         county_code = t.county,
         industry_code = t.industry,
         registered_on = t.registered,
         status = t.status,
-        annual_reports = t.reports,
+        annual_reports = string_to_array(t.reports, ',')::smallint[],
         abnormal_listed = t.abnormal,
         serious_violation_listed = t.serious,
         tax_abnormal = t.tax_abnormal,
@@ -317,36 +304,70 @@ async function writeBatch(
         record_hash = t.hash,
         facts_changed_at = now(),
         imported_at = now()
-      FROM ${householdRows(changed)}
+      FROM ${householdRows(
+        changed.map((p) => p.record),
+        changed.map((p) => p.hash),
+      )}
       WHERE household.uscc = t.uscc`.execute(trx);
     const usccs = changed.map((p) => p.record.uscc);
     for (const table of ["household_year", "household_suspension", "household_penalty"] as const) {
       await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${usccs}::text[])`).execute();
     }
   }
-  await insertChildren(trx, [...fresh, ...changed]);
+  await insertChildren(
+    trx,
+    [...fresh, ...changed].map((p) => p.record),
+  );
 }
 
-/**
- * The yearly figures, suspensions and penalties of the households just written, in one
- * statement over their canonical lines. `seq` is the position in the canonical (sorted) list, so
- * it is a function of the facts.
- */
-async function insertChildren(trx: Transaction<Database>, written: Pending[]) {
-  if (written.length === 0) return;
-  await sql`
-    WITH input AS MATERIALIZED (SELECT r FROM ${jsonLines(written)} AS l(r)),
-    years AS (
+async function insertChildren(trx: Transaction<Database>, records: HouseholdRecord[]) {
+  const years = { uscc: [] as string[], year: [] as number[], tax: [] as (number | null)[] };
+  const insured: (number | null)[] = [];
+  const revenue: (number | null)[] = [];
+  const suspensions = { uscc: [] as string[], seq: [] as number[], from: [] as string[] };
+  const suspensionTo: (string | null)[] = [];
+  const penalties = { uscc: [] as string[], seq: [] as number[], decided: [] as string[] };
+  const penaltyKind: string[] = [];
+  const repaired: (string | null)[] = [];
+  for (const r of records) {
+    for (const y of r.yearly) {
+      years.uscc.push(r.uscc);
+      years.year.push(y.year);
+      years.tax.push(y.taxPaid);
+      insured.push(y.insuredEmployees);
+      revenue.push(y.revenue);
+    }
+    // seq is the position in the canonical (sorted) list, so it is a function of the facts.
+    r.suspensions.forEach((s, seq) => {
+      suspensions.uscc.push(r.uscc);
+      suspensions.seq.push(seq);
+      suspensions.from.push(s.from);
+      suspensionTo.push(s.to);
+    });
+    r.penalties.forEach((p, seq) => {
+      penalties.uscc.push(r.uscc);
+      penalties.seq.push(seq);
+      penalties.decided.push(p.decidedOn);
+      penaltyKind.push(p.kind);
+      repaired.push(p.repairedOn);
+    });
+  }
+  if (years.uscc.length > 0) {
+    await sql`
       INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
-      SELECT r->>'uscc', (y->>'year')::smallint, (y->>'taxPaid')::float8,
-        (y->>'insuredEmployees')::int, (y->>'revenue')::float8
-      FROM input, jsonb_array_elements(r->'yearly') AS y),
-    suspensions AS (
+      SELECT * FROM unnest(${years.uscc}::text[], ${years.year}::smallint[],
+        ${years.tax}::float8[], ${insured}::int[], ${revenue}::float8[])`.execute(trx);
+  }
+  if (suspensions.uscc.length > 0) {
+    await sql`
       INSERT INTO household_suspension (uscc, seq, from_on, to_on)
-      SELECT r->>'uscc', (s.n - 1)::smallint, (s.v->>'from')::date, (s.v->>'to')::date
-      FROM input, jsonb_array_elements(r->'suspensions') WITH ORDINALITY AS s(v, n))
-    INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
-    SELECT r->>'uscc', (p.n - 1)::smallint, (p.v->>'decidedOn')::date, p.v->>'kind',
-      (p.v->>'repairedOn')::date
-    FROM input, jsonb_array_elements(r->'penalties') WITH ORDINALITY AS p(v, n)`.execute(trx);
+      SELECT * FROM unnest(${suspensions.uscc}::text[], ${suspensions.seq}::smallint[],
+        ${suspensions.from}::date[], ${suspensionTo}::date[])`.execute(trx);
+  }
+  if (penalties.uscc.length > 0) {
+    await sql`
+      INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
+      SELECT * FROM unnest(${penalties.uscc}::text[], ${penalties.seq}::smallint[],
+        ${penalties.decided}::date[], ${penaltyKind}::text[], ${repaired}::date[])`.execute(trx);
+  }
 }
