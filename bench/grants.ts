@@ -5,7 +5,7 @@
 //
 // Households come through the exchange contract (generateHouseholds → importHouseholds), are
 // typed by a typing run, and 3% get a 名特优新 recognition; 25 AUTO policies are published
-// (bench/_grant-policies.ts). Each round empties the ledger and times runGrants — one INSERT …
+// (bench/_grants-fixture.ts). Each round empties the ledger and times runGrants — one INSERT …
 // SELECT per version compiled from the rules, with its outbox CTE — then a repeat run (nothing
 // new to grant), then the same for the reference: the 25 statements written by hand over the base
 // tables, with the same columns, facts jsonb and events. Both run two statements at a time. The

@@ -591,24 +591,8 @@ class Compiler {
         }
         return this.condition(inner, node.op === "!", node.op === "!" ? node.path : inner.path);
       }
-      case "if": {
-        const operands = node.operands;
-        const conditions: ExplainTest[] = [];
-        const results: ExplainTest[] = [];
-        for (let i = 0; i + 1 < operands.length; i += 2) {
-          conditions.push(this.explainTest(operands[i] as RuleNode));
-          results.push(this.explainTest(operands[i + 1] as RuleNode));
-        }
-        const otherwise = this.explainTest(operands[operands.length - 1] as RuleNode);
-        return (facts, item, out) => {
-          for (let i = 0; i < conditions.length; i++) {
-            const t = (conditions[i] as ExplainTest)(facts, item, out);
-            if (t === null) return null;
-            if (t) return (results[i] as ExplainTest)(facts, item, out);
-          }
-          return otherwise(facts, item, out);
-        };
-      }
+      case "if":
+        return this.explainIf(node, (branch) => this.explainTest(branch));
       default:
         // A constant (the `true` of {"if": [c, true, false]}) tells nothing about the household.
         if (isConstant(node)) return this.test(node);
@@ -616,28 +600,39 @@ class Compiler {
     }
   }
 
+  /**
+   * An `if` explained: its conditions are explained in turn until one holds (an unknown one
+   * leaves the whole unknown), then the branch it selects, explained by `branch`.
+   */
+  private explainIf<T extends ExplainValue>(
+    node: RuleNode & { kind: "if" },
+    branch: (node: RuleNode) => T,
+  ): T {
+    const operands = node.operands;
+    const conditions: ExplainTest[] = [];
+    const results: T[] = [];
+    for (let i = 0; i + 1 < operands.length; i += 2) {
+      conditions.push(this.explainTest(operands[i] as RuleNode));
+      results.push(branch(operands[i + 1] as RuleNode));
+    }
+    const otherwise = branch(operands[operands.length - 1] as RuleNode);
+    const explained: ExplainValue = (facts, item, out) => {
+      for (let i = 0; i < conditions.length; i++) {
+        const t = (conditions[i] as ExplainTest)(facts, item, out);
+        if (t === null) return null;
+        if (t) return (results[i] as T)(facts, item, out);
+      }
+      return otherwise(facts, item, out);
+    };
+    return explained as T;
+  }
+
   /** A node whose value is used (an amount): the conditions of its `if`s are explained. */
   explainValue(node: RuleNode): ExplainValue {
     const evaluate = this.value(node);
     switch (node.kind) {
-      case "if": {
-        const operands = node.operands;
-        const conditions: ExplainTest[] = [];
-        const results: ExplainValue[] = [];
-        for (let i = 0; i + 1 < operands.length; i += 2) {
-          conditions.push(this.explainTest(operands[i] as RuleNode));
-          results.push(this.explainValue(operands[i + 1] as RuleNode));
-        }
-        const otherwise = this.explainValue(operands[operands.length - 1] as RuleNode);
-        return (facts, item, out) => {
-          for (let i = 0; i < conditions.length; i++) {
-            const t = (conditions[i] as ExplainTest)(facts, item, out);
-            if (t === null) return null;
-            if (t) return (results[i] as ExplainValue)(facts, item, out);
-          }
-          return otherwise(facts, item, out);
-        };
-      }
+      case "if":
+        return this.explainIf(node, (branch) => this.explainValue(branch));
       case "arithmetic":
       case "minMax":
       case "compare": {
