@@ -359,17 +359,8 @@ class Checker {
         return this.equality(op, args, path, argPath, scope);
       case "<":
       case "<=":
-        if (!this.arity(op, args, path, 2, 3, "2 arguments, or 3 for the between form")) {
-          this.checkAll(args, argPath, scope);
-          return null;
-        }
-        return this.ordering(op, args, path, argPath, scope);
       case ">":
       case ">=":
-        if (!this.arity(op, args, path, 2, 2, "2 arguments")) {
-          this.checkAll(args, argPath, scope);
-          return null;
-        }
         return this.ordering(op, args, path, argPath, scope);
       case "!":
       case "!!": {
@@ -597,6 +588,13 @@ class Checker {
     argPath: (i: number) => string,
     scope: Scope,
   ): CompareNode | null {
+    // "<" and "<=" also take the between form: {"<": [a, b, c]} is a < b < c.
+    const between = op === "<" || op === "<=";
+    const what = between ? "2 arguments, or 3 for the between form" : "2 arguments";
+    if (!this.arity(op, args, path, 2, between ? 3 : 2, what)) {
+      this.checkAll(args, argPath, scope);
+      return null;
+    }
     const nodes = this.checkAll(args, argPath, scope);
     if (!nodes) return null;
     let ok = true;
