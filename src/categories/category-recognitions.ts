@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Kysely, type Selectable, sql, type Updateable } from "kysely";
 import { actorOf, type Principal } from "../auth/principal.ts";
 import { addYears, todayInChina } from "../dates.ts";
 import type { CategoryExtensionTable, Database } from "../db/types.ts";
@@ -196,6 +196,37 @@ function endState(r: CategoryRecognitionRow) {
 }
 
 /**
+ * Ends a locked recognition (cancellation or revocation): writes the end columns and who ended
+ * it, and audits its end state before and after, with what the action adds to `after`.
+ */
+async function endRecognition(
+  trx: Kysely<Database>,
+  principal: Principal,
+  recognition: RecognitionWithHousehold,
+  end: Omit<Updateable<Database["category_recognition"]>, "ended_by">,
+  audit: { action: string; after: Record<string, unknown>; reason: string },
+): Promise<RecognitionWithHousehold> {
+  await trx
+    .updateTable("category_recognition")
+    .set({ ...end, ended_by: actorOf(principal) })
+    .where("id", "=", recognition.id)
+    .execute();
+  const after = await recognitionQuery(trx)
+    .where("r.id", "=", recognition.id)
+    .executeTakeFirstOrThrow();
+  await writeCategoryAudit(trx, {
+    actor: actorOf(principal),
+    action: audit.action,
+    entity: "category_recognition",
+    entityId: recognition.id,
+    before: endState(recognition),
+    after: { ...endState(after), ...audit.after },
+    reason: audit.reason,
+  });
+  return after;
+}
+
+/**
  * 三(二)2 对已不符合标准的，取消认定: cancels a standing recognition on a ground that holds today
  * (it is checked again here, not taken on trust). It stops counting as the fact from today.
  */
@@ -228,33 +259,17 @@ export async function cancelCategoryRecognition(
         "ground",
       );
     }
-    await trx
-      .updateTable("category_recognition")
-      .set({
-        ended_on: today,
-        end_reason: "CANCELLED",
-        end_ground: ground,
-        end_note: note,
-        ended_by: actorOf(principal),
-      })
-      .where("id", "=", recognition.id)
-      .execute();
-    const after = await recognitionQuery(trx)
-      .where("r.id", "=", recognition.id)
-      .executeTakeFirstOrThrow();
-    await writeCategoryAudit(trx, {
-      actor: actorOf(principal),
-      action: "category.cancel",
-      entity: "category_recognition",
-      entityId: recognition.id,
-      before: endState(recognition),
-      after: {
-        ...endState(after),
-        missingReportYears: status.missingReportYears,
+    return endRecognition(
+      trx,
+      principal,
+      recognition,
+      { ended_on: today, end_reason: "CANCELLED", end_ground: ground, end_note: note },
+      {
+        action: "category.cancel",
+        after: { missingReportYears: status.missingReportYears },
+        reason: `${CANCEL_GROUND_LABELS[ground]}：${note}`,
       },
-      reason: `${CANCEL_GROUND_LABELS[ground]}：${note}`,
-    });
-    return after;
+    );
   });
 }
 
@@ -282,30 +297,17 @@ export async function revokeCategoryRecognition(
     }
     const endedOn =
       recognition.ended_on !== null && recognition.ended_on < today ? recognition.ended_on : today;
-    await trx
-      .updateTable("category_recognition")
-      .set({
-        ended_on: endedOn,
-        end_reason: "REVOKED",
-        revoked_on: today,
-        end_note: reason,
-        ended_by: actorOf(principal),
-      })
-      .where("id", "=", recognition.id)
-      .execute();
-    const after = await recognitionQuery(trx)
-      .where("r.id", "=", recognition.id)
-      .executeTakeFirstOrThrow();
-    await writeCategoryAudit(trx, {
-      actor: actorOf(principal),
-      action: "category.revoke",
-      entity: "category_recognition",
-      entityId: recognition.id,
-      before: endState(recognition),
-      after: { ...endState(after), revokedOn: today, mayApplyFrom: addYears(today, 5) },
-      reason,
-    });
-    return after;
+    return endRecognition(
+      trx,
+      principal,
+      recognition,
+      { ended_on: endedOn, end_reason: "REVOKED", revoked_on: today, end_note: reason },
+      {
+        action: "category.revoke",
+        after: { revokedOn: today, mayApplyFrom: addYears(today, 5) },
+        reason,
+      },
+    );
   });
 }
 
