@@ -208,7 +208,8 @@ async function importFile(
 }
 
 function describe(summary: ImportSummary): string {
-  return `imported ${summary.imported} households (${summary.inserted} new, ${summary.changed} changed, ${summary.unchanged} unchanged)`;
+  const how = summary.firstLoad ? "; first load: indexes built at the end" : "";
+  return `imported ${summary.imported} households (${summary.inserted} new, ${summary.changed} changed, ${summary.unchanged} unchanged${how})`;
 }
 
 /** Writes a line, waiting when the stream's buffer is full, so memory does not grow. */

@@ -36,8 +36,15 @@ interface IndexDefinition {
 export async function beginFirstLoad(
   trx: Transaction<Database>,
 ): Promise<{ restore(): Promise<void> } | null> {
-  // Cheap test first, without the lock: most imports go to a populated database.
-  if (!(await allEmpty(trx))) return null;
+  // A first look without the lock, in a savepoint rolled back at once: that releases the lock the
+  // look took, which would otherwise be held to the end of the transaction, and two imports that
+  // both held it while asking for the exclusive lock would deadlock. Most imports go to a
+  // populated database and stop here.
+  await sql`SAVEPOINT first_load_look`.execute(trx);
+  const empty = await allEmpty(trx);
+  await sql`ROLLBACK TO SAVEPOINT first_load_look`.execute(trx);
+  await sql`RELEASE SAVEPOINT first_load_look`.execute(trx);
+  if (!empty) return null;
   await sql`LOCK TABLE ${sql.join(HOUSEHOLD_TABLES.map((t) => sql.table(t)))}
     IN ACCESS EXCLUSIVE MODE`.execute(trx);
   // Again under the lock: another import may have committed rows in between.

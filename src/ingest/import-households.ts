@@ -35,6 +35,8 @@ export interface ImportSummary {
   /** Households re-imported with identical facts: `facts_changed_at` kept. */
   unchanged: number;
   rejected: number;
+  /** Loaded into empty tables, their indexes built once at the end (first-load.ts). */
+  firstLoad: boolean;
 }
 
 /** An import with invalid lines and without `skipInvalid`: nothing was written. */
@@ -116,6 +118,7 @@ async function importInTransaction(
     changed: 0,
     unchanged: 0,
     rejected: 0,
+    firstLoad: firstLoad !== null,
   };
   const sample: RejectedLine[] = [];
   const reject = async (rejected: RejectedLine) => {
