@@ -291,6 +291,18 @@ describeEachEngine("household import", (getDb) => {
     expect(await exported(db)).toEqual([...lines].sort());
   });
 
+  it("runs two first loads at once: one builds the indexes, the other waits and adds to it", async () => {
+    const { db } = getDb();
+    const lines = [...generateHouseholds({ count: 400, seed: 5 })].map(householdJson);
+    const [a, b] = await Promise.all([
+      importHouseholds(db, lines.slice(0, 200), { batchSize: 50 }),
+      importHouseholds(db, lines.slice(200), { batchSize: 50 }),
+    ]);
+    expect([a.firstLoad, b.firstLoad].sort()).toEqual([false, true]);
+    expect(a.inserted + b.inserted).toBe(400);
+    expect(await exported(db)).toEqual([...lines].sort());
+  });
+
   it("exports one county only when asked", async () => {
     const { db } = getDb();
     await importHouseholds(db, example);
