@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Kysely, sql } from "kysely";
 import { Migrator } from "kysely/migration";
-import pg from "pg";
 import { openDatabase } from "../src/db/database.ts";
 import { migrations } from "../src/db/migrations/index.ts";
 import type { Database } from "../src/db/types.ts";
@@ -16,6 +15,7 @@ import { importHouseholds } from "../src/ingest/import-households.ts";
 import { contentHash, type PolicyContent } from "../src/policies/policy-content.ts";
 import { contentColumns } from "../src/policies/policy-version.ts";
 import { runTyping } from "../src/typing/run-typing.ts";
+import { openBenchDatabase, truncateHouseholds } from "./_support.ts";
 
 /** The date every benchmark decides as of (上年度 is 2024). */
 export const BENCH_AS_OF = "2025-08-01";
@@ -341,14 +341,7 @@ export async function openGrantsBench(engine: string, households: number, poolSi
   if (engine === "pglite") {
     return openDatabase({ dataDir: `/tmp/zhixiang-bench-grants-${households}` });
   }
-  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/grants_bench";
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  return openDatabase({ url, poolSize });
+  return openBenchDatabase("grants_bench", { poolSize });
 }
 
 /**
@@ -365,8 +358,7 @@ export async function populateGrantsBench(
     SELECT count(*)::int AS n FROM typing_run WHERE finished_at IS NOT NULL`.execute(db);
   if (!regenerate && rows[0]?.n === n && (typed.rows[0]?.n ?? 0) > 0) return;
   console.log(`importing ${n} generated households through the contract…`);
-  await sql`TRUNCATE household, household_year, household_suspension, household_penalty,
-    typing_run, typing_result, typing_correction, category_recognition CASCADE`.execute(db);
+  await truncateHouseholds.execute(db);
   let started = performance.now();
   const lines = (function* () {
     for (const record of generateHouseholds({ count: n, seed: 2025, asOfYear: 2025 })) {

@@ -12,7 +12,6 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type Kysely, sql } from "kysely";
-import pg from "pg";
 import type { Principal } from "../src/auth/principal.ts";
 import { approveCategoryApplication } from "../src/categories/category-applications.ts";
 import { countyQuota, DEFAULT_SHARE_BASIS_POINTS } from "../src/categories/category-quota.ts";
@@ -20,10 +19,10 @@ import {
   listCategoryUpkeep,
   listPublicRecognitions,
 } from "../src/categories/category-recognitions.ts";
-import { openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/types.ts";
 import { ZHENGZHOU_AREAS } from "../src/households/areas.ts";
+import { median, openBenchDatabase } from "./_support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -42,18 +41,6 @@ const COUNTY = "410105";
 const TODAY = "2026-10-20";
 const NOW = new Date(`${TODAY}T10:00:00+08:00`);
 const operator: Principal = { role: "OPERATOR", tokenId: "bench", countyCode: COUNTY };
-
-async function openBench() {
-  const url =
-    process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/categories_bench";
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  return openDatabase({ url, poolSize: 2 });
-}
 
 async function generate(db: Kysely<Database>): Promise<void> {
   const tables = [
@@ -150,11 +137,6 @@ async function prepareApplications(db: Kysely<Database>, n: number): Promise<str
   return rows.rows.map((r) => r.id);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
-
 async function time<T>(work: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await work();
@@ -162,7 +144,7 @@ async function time<T>(work: () => Promise<T>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const handle = await openBench();
+  const handle = await openBenchDatabase("categories_bench");
   const db = handle.db;
   try {
     await migrateToLatest(db);

@@ -13,12 +13,25 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
-import pg from "pg";
-import { openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/types.ts";
 import { factsRelation } from "../src/matching/facts-relation.ts";
 import { loadFacts } from "../src/matching/household-facts.ts";
+import {
+  executionTime,
+  explainAnalyze,
+  generateUnlessPresent,
+  householdIdentity,
+  householdNumber,
+  householdsOver12Counties,
+  industryCode,
+  insertSuspensions,
+  median,
+  openBenchDatabase,
+  r,
+  truncateHouseholds,
+  yearFigures,
+} from "./_support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -37,21 +50,6 @@ const RUN_OLD = "00000000-0000-4000-8000-000000000001";
 const RUN_CURRENT = "00000000-0000-4000-8000-000000000002";
 const RUN_UNFINISHED = "00000000-0000-4000-8000-000000000003";
 
-async function openBench() {
-  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/facts_bench";
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  return openDatabase({ url, poolSize: 2 });
-}
-
-/** r(i, k): a deterministic pseudo-random number in [0, 1) for row i and stream k. */
-const r = (i: RawBuilder<unknown>, k: number) =>
-  sql`((hashint8((${i})::bigint * 131 + ${sql.lit(k)}) & 2147483647)::double precision / 2147483648.0)`;
-
 /**
  * N households over 12 counties, registered 1995–2025 (29 February included); figures for 2023
  * and 2024 for 85%, each absent 10–15% of the time; 2% with a suspension, 3% with a penalty of a
@@ -60,41 +58,29 @@ const r = (i: RawBuilder<unknown>, k: number) =>
  */
 async function generate(db: Kysely<Database>, n: number): Promise<void> {
   const i = sql`i`;
-  const n10 = sql`substr(uscc, 9, 10)::bigint`;
-  await sql`TRUNCATE household, household_year, household_suspension, household_penalty,
-    typing_result, typing_run, typing_correction, category_recognition CASCADE`.execute(db);
+  const n10 = householdNumber;
+  await truncateHouseholds.execute(db);
   await sql`
     INSERT INTO household (uscc, name, proprietor_id_hash, proprietor_groups,
       proprietor_dishonest_debtor, county_code, industry_code, registered_on, status, annual_reports,
       abnormal_listed, serious_violation_listed, tax_abnormal, seasonal, record_hash, facts_changed_at)
-    SELECT '92' || c.code || lpad(i::text, 10, '0'), '商户' || i, 'sha256:' || i,
+    SELECT ${householdIdentity},
       CASE WHEN ${r(i, 9)} < 0.05 THEN ARRAY['VETERAN'] ELSE '{}' END, ${r(i, 10)} < 0.01, c.code,
-      CASE WHEN ${r(i, 11)} < 0.05 THEN NULL
-        ELSE chr(65 + (${r(i, 12)} * 20)::int % 20) || lpad(((${r(i, 13)} * 9000)::int + 1000)::text, 4, '0') END,
+      ${industryCode(i)},
       date '1995-01-01' + (${r(i, 1)} * 11200)::int,
       CASE WHEN ${r(i, 2)} < 0.95 THEN 'ACTIVE' ELSE 'REVOKED' END,
       CASE WHEN ${r(i, 3)} < 0.9 THEN '{2022,2023,2024}'::smallint[] ELSE '{}' END,
       ${r(i, 4)} < 0.03, ${r(i, 5)} < 0.005, ${r(i, 6)} < 0.01, ${r(i, 7)} < 0.02, md5(i::text),
       timestamptz '2025-03-01 00:00:00+00' + (i % 1000) * interval '1 microsecond'
-    FROM generate_series(1, ${n}::int) i,
-      LATERAL (SELECT (ARRAY['410102','410103','410104','410105','410106','410108','410122',
-        '410181','410182','410183','410184','410185'])[1 + (i % 12)] AS code) c`.execute(db);
+    FROM ${householdsOver12Counties(n)}`.execute(db);
   const k = (y: number) => sql`${n10} * 7 + ${sql.lit(y)}`;
   for (const year of [2023, 2024]) {
     await sql`
       INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
-      SELECT uscc, ${sql.lit(year)},
-        CASE WHEN ${r(k(year), 1)} < 0.1 THEN NULL ELSE round((${r(k(year), 2)} * 30000)::numeric, 2) END,
-        CASE WHEN ${r(k(year), 3)} < 0.15 THEN NULL ELSE (${r(k(year), 4)} * 9)::int END,
-        CASE WHEN ${r(k(year), 5)} < 0.1 THEN NULL ELSE round((${r(k(year), 6)} * 1200000)::numeric, 2) END
+      SELECT uscc, ${sql.lit(year)}, ${yearFigures(k(year))}
       FROM household WHERE ${r(k(year), 8)} < 0.85`.execute(db);
   }
-  await sql`
-    INSERT INTO household_suspension (uscc, seq, from_on, to_on)
-    SELECT uscc, 1, date '2021-01-01' + (${r(n10, 20)} * 1700)::int,
-      CASE WHEN ${r(n10, 21)} < 0.5 THEN NULL
-        ELSE date '2021-01-01' + (${r(n10, 20)} * 1700)::int + (${r(n10, 22)} * 400)::int END
-    FROM household WHERE ${r(n10, 19)} < 0.02`.execute(db);
+  await insertSuspensions(n10, 1700).execute(db);
   await sql`
     INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
     SELECT uscc, 1, date '2021-01-01' + (${r(n10, 30)} * 1700)::int,
@@ -134,38 +120,19 @@ async function generate(db: Kysely<Database>, n: number): Promise<void> {
   await sql`VACUUM ANALYZE`.execute(db);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
 /** EXPLAIN ANALYZE of a compiled query: its plan text and the server's execution time (ms). */
-async function explainAnalyze(
+async function explainTimed(
   db: Kysely<Database>,
   compiled: CompiledQuery,
 ): Promise<{ plan: string; ms: number }> {
-  const result = await db.executeQuery<{ "QUERY PLAN": string }>({
-    ...compiled,
-    sql: `EXPLAIN (ANALYZE, BUFFERS) ${compiled.sql}`,
-  });
-  const plan = result.rows.map((row) => row["QUERY PLAN"]).join("\n");
-  const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN);
-  return { plan, ms };
+  const plan = await explainAnalyze(db, compiled);
+  return { plan, ms: executionTime(plan) };
 }
 
-const handle = await openBench();
+const handle = await openBenchDatabase("facts_bench");
 const { db } = handle;
 await migrateToLatest(db);
-const present = await db
-  .selectFrom("household")
-  .select(sql<number>`count(*)::int`.as("n"))
-  .executeTakeFirstOrThrow();
-if (values.regenerate || present.n !== households) {
-  const t = performance.now();
-  console.log(`generating ${households} households…`);
-  await generate(db, households);
-  console.log(`  generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-}
+await generateUnlessPresent(db, households, values.regenerate, () => generate(db, households));
 
 const facts = () => db.selectFrom(factsRelation(db, AS_OF).as("f"));
 const oneUscc = (
@@ -280,7 +247,7 @@ console.log(`households: ${households}; as of ${AS_OF}; medians of ${repeat} EXP
 // The floor: reading every household row and nothing else.
 const floor: number[] = [];
 for (let k = 0; k < repeat; k++) {
-  floor.push((await explainAnalyze(db, sql`SELECT * FROM household`.compile(db))).ms);
+  floor.push((await explainTimed(db, sql`SELECT * FROM household`.compile(db))).ms);
 }
 console.log(`floor, every household row alone: ${median(floor).toFixed(1)} ms`);
 for (const shape of shapes) {
@@ -288,10 +255,10 @@ for (const shape of shapes) {
   const referenceTimes: number[] = [];
   let plan = "";
   for (let k = 0; k < repeat; k++) {
-    const measured = await explainAnalyze(db, shape.query.compile());
+    const measured = await explainTimed(db, shape.query.compile());
     times.push(measured.ms);
     plan = measured.plan;
-    referenceTimes.push((await explainAnalyze(db, shape.reference.compile(db))).ms);
+    referenceTimes.push((await explainTimed(db, shape.reference.compile(db))).ms);
   }
   const [t, ref] = [median(times), median(referenceTimes)];
   console.log(

@@ -29,6 +29,7 @@ import {
   populateGrantsBench,
   publishBenchPolicies,
 } from "./_grants-fixture.ts";
+import { explainAnalyze } from "./_support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -155,6 +156,7 @@ function last(ms: number[]): string {
   return ((ms.at(-1) ?? Number.NaN) / 1000).toFixed(2);
 }
 
+/** The median of some figures: the mean of the two middles of an even count (2 rounds by default). */
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -189,12 +191,9 @@ async function main() {
         asOf: AS_OF,
         runId: run.runId,
       }).compile();
-      const { rows } = await db.executeQuery<{ "QUERY PLAN": string }>({
-        ...compiled,
-        sql: `EXPLAIN (ANALYZE, BUFFERS) ${compiled.sql}`,
-      });
+      const plan = await explainAnalyze(db, compiled);
       console.log(`EXPLAIN ANALYZE of ${version.code}:`);
-      for (const row of rows) console.log(`  ${row["QUERY PLAN"]}`);
+      for (const line of plan.split("\n")) console.log(`  ${line}`);
     }
   }
 

@@ -20,11 +20,11 @@ import {
 import { countListing, listCandidatesForBank } from "../src/banks/list-candidates-for-bank.ts";
 import { candidatePage, matchingCandidates } from "../src/banks/pre-credit-candidates.ts";
 import { todayInChina, yearOf } from "../src/dates.ts";
-import { openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/types.ts";
 import { createContext } from "../src/schema/context.ts";
 import { createApolloServer } from "../src/server/create-server.ts";
+import { benchDatabaseUrl, openBenchDatabase } from "./_support.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ const HOUSEHOLDS = Number(options.households);
 const RUNS = Number(options.runs);
 const PAGE = 50;
 const BANK = "BENCHBANK";
-const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/pre_credit";
+const url = benchDatabaseUrl("pre_credit");
 
 /** Typical products: the public one a bank starts with, and one on revenue (needs consent). */
 const PRODUCTS = {
@@ -61,18 +61,6 @@ const PRODUCTS = {
     and: [{ "==": [{ var: "countyCode" }, "410105"] }, { "!=": [{ var: "category" }, "NONE"] }],
   },
 } as const;
-
-async function ensureDatabase(): Promise<void> {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-}
 
 const COUNTIES = [
   "410102",
@@ -241,8 +229,7 @@ async function explain(
 }
 
 async function main(): Promise<void> {
-  await ensureDatabase();
-  const handle = await openDatabase({ url, poolSize: 4 });
+  const handle = await openBenchDatabase("pre_credit", { poolSize: 4 });
   const { db } = handle;
   await migrateToLatest(db);
   const now = new Date();

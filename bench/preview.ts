@@ -12,9 +12,7 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
-import pg from "pg";
-import { openDatabase } from "../src/db/database.ts";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/types.ts";
 import { validatedRules } from "../src/policies/compiled-policy.ts";
@@ -26,6 +24,19 @@ import {
   previewPolicyImpact,
   withPreviewSettings,
 } from "../src/policies/preview-policy-impact.ts";
+import {
+  explainAnalyze,
+  generateUnlessPresent,
+  householdIdentity,
+  householdNumber,
+  householdsOver12Counties,
+  industryCode,
+  median,
+  openBenchDatabase,
+  r,
+  truncateHouseholds,
+  yearFigures,
+} from "./_support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,21 +51,6 @@ const repeat = Number(values.repeat);
 const AS_OF = "2025-09-01";
 const RUN = "00000000-0000-4000-8000-00000000a001";
 
-async function openBench() {
-  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/preview_bench";
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  return openDatabase({ url, poolSize: 2 });
-}
-
-/** r(i, k): a deterministic pseudo-random number in [0, 1) for row i and stream k. */
-const r = (i: RawBuilder<unknown>, k: number) =>
-  sql`((hashint8((${i})::bigint * 131 + ${sql.lit(k)}) & 2147483647)::double precision / 2147483648.0)`;
-
 /**
  * N households over 12 counties and 20 industry sections, 95% active; 2024 figures for 85% (each
  * absent 10–15% of the time); every household typed in one finished run (a few left untyped);
@@ -62,29 +58,21 @@ const r = (i: RawBuilder<unknown>, k: number) =>
  */
 async function generate(db: Kysely<Database>, n: number): Promise<void> {
   const i = sql`i`;
-  const n10 = sql`substr(uscc, 9, 10)::bigint`;
-  await sql`TRUNCATE household, household_year, household_suspension, household_penalty,
-    typing_result, typing_run, typing_correction, category_recognition CASCADE`.execute(db);
+  const n10 = householdNumber;
+  await truncateHouseholds.execute(db);
   await sql`
     INSERT INTO household (uscc, name, proprietor_id_hash, proprietor_groups, county_code,
       industry_code, registered_on, status, annual_reports, abnormal_listed, tax_abnormal, record_hash)
-    SELECT '92' || c.code || lpad(i::text, 10, '0'), '商户' || i, 'sha256:' || i,
-      CASE WHEN ${r(i, 9)} < 0.05 THEN ARRAY['GRADUATE'] ELSE '{}' END, c.code,
-      CASE WHEN ${r(i, 11)} < 0.05 THEN NULL
-        ELSE chr(65 + (${r(i, 12)} * 20)::int % 20) || lpad(((${r(i, 13)} * 9000)::int + 1000)::text, 4, '0') END,
+    SELECT ${householdIdentity},
+      CASE WHEN ${r(i, 9)} < 0.05 THEN ARRAY['GRADUATE'] ELSE '{}' END, c.code, ${industryCode(i)},
       date '1995-01-01' + (${r(i, 1)} * 11200)::int,
       CASE WHEN ${r(i, 2)} < 0.95 THEN 'ACTIVE' ELSE 'REVOKED' END,
       CASE WHEN ${r(i, 3)} < 0.9 THEN '{2023,2024}'::smallint[] ELSE '{}' END,
       ${r(i, 4)} < 0.03, ${r(i, 6)} < 0.01, md5(i::text)
-    FROM generate_series(1, ${n}::int) i,
-      LATERAL (SELECT (ARRAY['410102','410103','410104','410105','410106','410108','410122',
-        '410181','410182','410183','410184','410185'])[1 + (i % 12)] AS code) c`.execute(db);
+    FROM ${householdsOver12Counties(n)}`.execute(db);
   await sql`
     INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
-    SELECT uscc, 2024,
-      CASE WHEN ${r(n10, 1)} < 0.1 THEN NULL ELSE round((${r(n10, 2)} * 30000)::numeric, 2) END,
-      CASE WHEN ${r(n10, 3)} < 0.15 THEN NULL ELSE (${r(n10, 4)} * 9)::int END,
-      CASE WHEN ${r(n10, 5)} < 0.1 THEN NULL ELSE round((${r(n10, 6)} * 1200000)::numeric, 2) END
+    SELECT uscc, 2024, ${yearFigures(n10)}
     FROM household WHERE ${r(n10, 8)} < 0.85`.execute(db);
   await sql`
     INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
@@ -109,19 +97,6 @@ async function generate(db: Kysely<Database>, n: number): Promise<void> {
   await sql`VACUUM ANALYZE`.execute(db);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-async function explainAnalyze(db: Kysely<Database>, compiled: CompiledQuery): Promise<string> {
-  const result = await db.executeQuery<{ "QUERY PLAN": string }>({
-    ...compiled,
-    sql: `EXPLAIN (ANALYZE, BUFFERS) ${compiled.sql}`,
-  });
-  return result.rows.map((row) => row["QUERY PLAN"]).join("\n");
-}
-
 /**
  * Wall-clock milliseconds of `repeat` runs of each, after one warm-up of each, interleaved (a, b,
  * a, b, …) so that both meet the same load on a shared machine.
@@ -143,19 +118,10 @@ async function timeBoth(
   return times;
 }
 
-const handle = await openBench();
+const handle = await openBenchDatabase("preview_bench");
 const { db } = handle;
 await migrateToLatest(db);
-const present = await db
-  .selectFrom("household")
-  .select(sql<number>`count(*)::int`.as("n"))
-  .executeTakeFirstOrThrow();
-if (values.regenerate || present.n !== households) {
-  console.log(`generating ${households} households…`);
-  const start = performance.now();
-  await generate(db, households);
-  console.log(`  generated in ${((performance.now() - start) / 1000).toFixed(1)} s`);
-}
+await generateUnlessPresent(db, households, values.regenerate, () => generate(db, households));
 await loadPolicyFiles(db, DEFAULT_POLICIES_DIR, { today: "2025-03-01" });
 const inForce = await policiesInForce(db, AS_OF);
 

@@ -15,11 +15,17 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type Kysely, sql } from "kysely";
-import pg from "pg";
 import { openDatabase } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/types.ts";
 import { runTyping } from "../src/typing/run-typing.ts";
+import {
+  generateUnlessPresent,
+  insertSuspensions,
+  median,
+  openBenchDatabase,
+  r,
+} from "./_support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,17 +45,8 @@ async function openBench() {
   if (values.engine === "pglite") {
     return openDatabase({ dataDir: `/tmp/zhixiang-bench-typing-${households}` });
   }
-  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/typing_bench";
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
   // Named, so that the server processes serving the bench can be found (their CPU is measured).
-  const named = new URL(url);
-  named.searchParams.set("application_name", APPLICATION);
-  return openDatabase({ url: named.toString(), poolSize: 2 });
+  return openBenchDatabase("typing_bench", { applicationName: APPLICATION });
 }
 
 const APPLICATION = "zhixiang_typing_bench";
@@ -85,10 +82,6 @@ function cpuSpent(before: Map<string, number>, after: Map<string, number>): numb
   return spent;
 }
 
-/** r(i, k): a deterministic pseudo-random number in [0, 1) for household i and stream k. */
-const r = (i: ReturnType<typeof sql>, k: number) =>
-  sql`((hashint8((${i})::bigint * 131 + ${sql.lit(k)}) & 2147483647)::double precision / 2147483648.0)`;
-
 /**
  * N households over 12 counties, registered 2000–2025; 95% active, 90% with their reports, a
  * few on each list; figures for 2023 and 2024 for 85% of them, each figure absent 10–15% of the
@@ -123,12 +116,7 @@ async function generate(db: Kysely<Database>, n: number): Promise<void> {
     WHERE extract(year from registered_on) <= y AND ${r(sql`${n9} + ${y} * 7`, 8)} < 0.85`.execute(
     db,
   );
-  await sql`
-    INSERT INTO household_suspension (uscc, seq, from_on, to_on)
-    SELECT uscc, 1, date '2021-01-01' + (${r(n9, 20)} * 1600)::int,
-      CASE WHEN ${r(n9, 21)} < 0.5 THEN NULL
-        ELSE date '2021-01-01' + (${r(n9, 20)} * 1600)::int + (${r(n9, 22)} * 400)::int END
-    FROM household WHERE ${r(n9, 19)} < 0.02`.execute(db);
+  await insertSuspensions(n9, 1600).execute(db);
   await sql`
     INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
     SELECT uscc, 1, date '2021-01-01' + (${r(n9, 30)} * 1600)::int, 'FINE', NULL
@@ -204,24 +192,16 @@ async function clearRuns(db: Kysely<Database>): Promise<void> {
   await sql`DELETE FROM audit_log WHERE action = 'typing.run'`.execute(db);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
 const handle = await openBench();
 const { db } = handle;
 await migrateToLatest(db);
-const present = await db
-  .selectFrom("household")
-  .select(sql<number>`count(*)::int`.as("n"))
-  .executeTakeFirstOrThrow();
-if (values.regenerate || present.n !== households) {
-  const t = performance.now();
-  console.log(`generating ${households} households (${handle.engine})…`);
-  await generate(db, households);
-  console.log(`  generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-}
+await generateUnlessPresent(
+  db,
+  households,
+  values.regenerate,
+  () => generate(db, households),
+  `${households} households (${handle.engine})`,
+);
 
 // Node's memory while runTyping runs: sampled every 20 ms.
 let peakRss = 0;
