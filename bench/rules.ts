@@ -15,13 +15,13 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import jsonLogic from "json-logic-js";
 import { type Kysely, sql } from "kysely";
-import pg from "pg";
 import { openDatabase } from "../src/db/database.ts";
 import { compileRule } from "../src/matching/compile-rule.ts";
 import { FACTS } from "../src/matching/fact-catalog.ts";
 import { ruleOutcomeSql, ruleToSql } from "../src/matching/rule-to-sql.ts";
 import type { Facts, ValidRule } from "../src/matching/rule-types.ts";
 import { formatIssue, validateRule } from "../src/matching/validate-rule.ts";
+import { openBenchDatabase } from "./_support.ts";
 
 const { values } = parseArgs({
   options: {
@@ -262,14 +262,7 @@ const SQL_TYPE = {
 
 async function openBench() {
   if (values.engine === "pglite") return openDatabase({ dataDir: "/tmp/zhixiang-bench-rules" });
-  const url = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/rules_bench";
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  return openDatabase({ url, poolSize: 2 });
+  return openBenchDatabase("rules_bench");
 }
 
 /** rnd(k): a deterministic pseudo-random number in [0, 1) for row i and stream k. */
