@@ -65,6 +65,19 @@ function isMissing(value: unknown): boolean {
 
 const ELIGIBLE: Outcome = "ELIGIBLE";
 const INELIGIBLE: Outcome = "INELIGIBLE";
+/**
+ * The two decided decisions, shared (and frozen, list included): deciding allocates nothing
+ * unless the outcome is unknown.
+ */
+const NO_MISSING_FACTS = Object.freeze([]) as unknown as string[];
+const DECIDED_ELIGIBLE: Decision = Object.freeze({
+  outcome: ELIGIBLE,
+  missingFacts: NO_MISSING_FACTS,
+});
+const DECIDED_INELIGIBLE: Decision = Object.freeze({
+  outcome: INELIGIBLE,
+  missingFacts: NO_MISSING_FACTS,
+});
 
 export function compileRule(valid: ValidRule): CompiledRule {
   const compiler = new Compiler(valid.untyped);
@@ -80,8 +93,8 @@ export function compileRule(valid: ValidRule): CompiledRule {
     rule: valid,
     decide(facts: Facts): Decision {
       const holds = test(facts, undefined);
-      if (holds === true) return { outcome: ELIGIBLE, missingFacts: [] };
-      if (holds === false) return { outcome: INELIGIBLE, missingFacts: [] };
+      if (holds === true) return DECIDED_ELIGIBLE;
+      if (holds === false) return DECIDED_INELIGIBLE;
       return { outcome: "UNDETERMINED", missingFacts: compiler.missingOf(root, facts, undefined) };
     },
     explain(facts: Facts) {
