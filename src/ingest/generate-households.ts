@@ -11,7 +11,7 @@ import {
   type ProprietorGroup,
 } from "./household-record.ts";
 import { INDUSTRIES } from "./industries.ts";
-import { USCC_CHARSET, usccCheckCharacter } from "./uscc.ts";
+import { USCC_CHARSET, withCheckCharacter } from "./uscc.ts";
 
 export interface GenerateOptions {
   count: number;
@@ -371,7 +371,7 @@ function usccFor(countyCode: string, index: number, offset: number): string {
   }
   const c9 = 11 - (sum % 11);
   const first17 = `92${countyCode}${body}${c9 === 10 ? "X" : c9 === 11 ? "0" : String(c9)}`;
-  return first17 + usccCheckCharacter(first17);
+  return withCheckCharacter(first17);
 }
 
 const DAY_MS = 86_400_000;

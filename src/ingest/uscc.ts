@@ -23,6 +23,13 @@ export function usccCheckCharacter(first17: string): string | null {
   return USCC_CHARSET[(31 - (sum % 31)) % 31] as string;
 }
 
+/** The USCC whose first 17 characters are given: they followed by their check character. */
+export function withCheckCharacter(first17: string): string {
+  const check = usccCheckCharacter(first17);
+  if (check === null) throw new Error(`not the first 17 characters of a USCC: ${first17}`);
+  return first17 + check;
+}
+
 /** Whether `uscc` is 18 characters of the charset whose last is the right check character. */
 export function isValidUscc(uscc: string): boolean {
   return uscc.length === 18 && usccCheckCharacter(uscc.slice(0, 17)) === uscc[17];

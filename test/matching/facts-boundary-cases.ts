@@ -2,8 +2,10 @@
  * The boundaries of each fact's definition, as examples: a household record, an as-of date and
  * the facts expected. facts-of.test.ts checks them in TypeScript, facts-relation.test.ts in SQL.
  */
+
+import { withCheckCharacter } from "../../src/ingest/uscc.ts";
 import type { HouseholdFacts } from "../../src/matching/household-facts.ts";
-import { type HouseholdRecord, usccCheckCharacter } from "../support/household-arbitraries.ts";
+import type { HouseholdRecord } from "../support/household-arbitraries.ts";
 
 export interface FactsCase {
   name: string;
@@ -14,8 +16,7 @@ export interface FactsCase {
 
 /** A distinct valid USCC per case number. */
 export function caseUscc(n: number): string {
-  const first17 = `92410103${String(n).padStart(9, "0")}`;
-  return first17 + usccCheckCharacter(first17);
+  return withCheckCharacter(`92410103${String(n).padStart(9, "0")}`);
 }
 
 function record(overrides: Partial<HouseholdRecord>): HouseholdRecord {

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import type { Insertable, Kysely } from "kysely";
+import { CATEGORY_KINDS } from "../../src/categories/category-conditions.ts";
 import { addYears, isCalendarDate } from "../../src/dates.ts";
 import type {
   CategoryRecognitionTable,
@@ -16,53 +17,19 @@ import type {
   HouseholdTable,
   HouseholdYearTable,
 } from "../../src/db/types.ts";
+import {
+  HOUSEHOLD_STATUSES,
+  type HouseholdRecordInput,
+  PENALTY_KINDS,
+  PROPRIETOR_GROUPS,
+} from "../../src/ingest/household-record.ts";
+import { USCC_CHARSET, withCheckCharacter } from "../../src/ingest/uscc.ts";
+import { TYPE_CODES } from "../../src/typing/typing-standard.ts";
 
 // ── The contract's record ────────────────────────────────────────────────────
-export const PROPRIETOR_GROUPS = ["VETERAN", "GRADUATE", "DISABLED", "RETURNING_MIGRANT"] as const;
-export const STATUSES = ["ACTIVE", "REVOKED", "DEREGISTERED", "CANCELLED"] as const;
-export const PENALTY_KINDS = [
-  "WARNING",
-  "FINE",
-  "CONFISCATION",
-  "LICENCE_ACTION",
-  "BUSINESS_RESTRICTION",
-  "DETENTION",
-] as const;
-export const CATEGORY_KINDS = ["FAMOUS", "DISTINCTIVE", "QUALITY", "EMERGING"] as const;
-export const TYPE_RESULTS = ["SURVIVAL", "GROWTH", "DEVELOPMENT", "NOT_CLASSIFIABLE"] as const;
 
 /** One line of a household import file (JSON Lines), field for field as the contract names them. */
-export interface HouseholdRecord {
-  uscc: string;
-  name: string;
-  proprietor: {
-    idHash: string;
-    name?: string;
-    groups?: (typeof PROPRIETOR_GROUPS)[number][];
-    dishonestDebtor?: boolean;
-  };
-  countyCode: string;
-  industryCode?: string;
-  registeredOn: string;
-  status: (typeof STATUSES)[number];
-  annualReports?: number[];
-  abnormalListed?: boolean;
-  seriousViolationListed?: boolean;
-  taxAbnormal?: boolean;
-  seasonal?: boolean;
-  suspensions?: { from: string; to?: string | null }[];
-  yearly?: {
-    year: number;
-    taxPaid?: number | null;
-    insuredEmployees?: number | null;
-    revenue?: number | null;
-  }[];
-  penalties?: {
-    decidedOn: string;
-    kind: (typeof PENALTY_KINDS)[number];
-    repairedOn?: string | null;
-  }[];
-}
+export type HouseholdRecord = HouseholdRecordInput;
 
 // ── Dates ────────────────────────────────────────────────────────────────────
 const DAY_MS = 86_400_000;
@@ -101,20 +68,6 @@ export function calendarDateArb(fromYear: number, toYear: number): fc.Arbitrary<
 }
 
 // ── USCC (GB 32100-2015) ─────────────────────────────────────────────────────
-const USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-
-/** The 18th character of a USCC whose first 17 are given. */
-export function usccCheckCharacter(first17: string): string {
-  let sum = 0;
-  for (let i = 0; i < 17; i++) {
-    const value = USCC_CHARSET.indexOf(first17.charAt(i));
-    if (value < 0) throw new Error(`not a USCC character: ${first17.charAt(i)}`);
-    sum += value * (USCC_WEIGHTS[i] ?? 0);
-  }
-  return USCC_CHARSET.charAt((31 - (sum % 31)) % 31);
-}
-
 /** Zhengzhou's county-level areas (GB/T 2260). */
 export const ZHENGZHOU_COUNTIES = [
   "410102",
@@ -134,8 +87,7 @@ export const ZHENGZHOU_COUNTIES = [
 /** A valid individual business USCC (92, the county, a 9-character body, the check character). */
 export function usccArb(countyCode: string): fc.Arbitrary<string> {
   return fc.array(fc.constantFrom(...USCC_CHARSET), { minLength: 9, maxLength: 9 }).map((body) => {
-    const first17 = `92${countyCode}${body.join("")}`;
-    return first17 + usccCheckCharacter(first17);
+    return withCheckCharacter(`92${countyCode}${body.join("")}`);
   });
 }
 
@@ -179,7 +131,7 @@ export function householdRecordArb(
         countyCode: fc.constant(countyCode),
         industryCode,
         registeredOn: date,
-        status: fc.constantFrom(...STATUSES),
+        status: fc.constantFrom(...HOUSEHOLD_STATUSES),
         annualReports: fc.uniqueArray(year, { maxLength: 5 }),
         abnormalListed: fc.boolean(),
         seriousViolationListed: fc.boolean(),
@@ -301,7 +253,7 @@ export function typingStateArb(usccs: readonly string[]): fc.Arbitrary<TypingSta
     asOf: calendarDateArb(2023, 2026),
     finishedAt,
   });
-  const type = fc.constantFrom(...TYPE_RESULTS);
+  const type = fc.constantFrom(...TYPE_CODES);
   const changedAt = fc.constantFrom(...FACTS_CHANGED_AT);
   const recognition = (uscc: string) =>
     fc

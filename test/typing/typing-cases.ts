@@ -5,8 +5,8 @@
  * the contract and type them through the API and the CLI.
  */
 
+import { withCheckCharacter } from "../../src/ingest/uscc.ts";
 import type { HouseholdRecord } from "../support/household-arbitraries.ts";
-import { usccCheckCharacter } from "../support/household-arbitraries.ts";
 
 export interface TypingCase {
   name: string;
@@ -20,8 +20,7 @@ export const AS_OF = "2025-08-01";
 
 /** A distinct valid USCC per case number, in 二七区 (410103). */
 export function typingUscc(n: number, county = "410103"): string {
-  const first17 = `92${county}T${String(n).padStart(8, "0")}`;
-  return first17 + usccCheckCharacter(first17);
+  return withCheckCharacter(`92${county}T${String(n).padStart(8, "0")}`);
 }
 
 let next = 1;
