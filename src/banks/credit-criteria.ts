@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../canonical-json.ts";
 import { factByName } from "../matching/fact-catalog.ts";
 import type { FactLevel, ValidRule } from "../matching/rule-types.ts";
 import { requireValidRule } from "../matching/validate-rule.ts";
@@ -25,21 +26,6 @@ export function validateCriteria(criteria: unknown, argument = "criteria"): Vali
 /** The BANK-level facts among `facts`: a rule reading any of them matches only with consent. */
 export function consentFactsOf(facts: readonly string[]): string[] {
   return facts.filter((name) => factByName(name)?.level === "BANK");
-}
-
-/**
- * JSON with object keys sorted at every level, so that the same criteria always give the same
- * text whatever order the keys were written or stored in (jsonb reorders them).
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /** `sha256:<hex>` of the canonical criteria: the access log names exactly what was matched. */

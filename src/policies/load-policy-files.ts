@@ -3,13 +3,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Kysely } from "kysely";
+import { canonicalJson } from "../canonical-json.ts";
 import { todayInChina } from "../dates.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { inTransaction } from "./in-transaction.ts";
 import {
   type CheckedContent,
-  canonicalJson,
   checkPolicyContent,
   checkPolicyDefinition,
   type PolicyDefinition,

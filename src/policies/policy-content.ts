@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../canonical-json.ts";
 import { isCalendarDate } from "../dates.ts";
 import { factByName } from "../matching/fact-catalog.ts";
 import type { Facts, FactValue, Outcome, RuleIssue, ValidRule } from "../matching/rule-types.ts";
@@ -461,18 +462,6 @@ export function policyCodeProblem(code: string): string | null {
   return POLICY_CODE_PATTERN.test(code)
     ? null
     : "a policy code is 3-64 of A-Z, 0-9 and _, starting with a letter";
-}
-
-/** JSON with object keys sorted at every level: equal content gives equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** sha256 of the canonical content: what makes two versions the same. */

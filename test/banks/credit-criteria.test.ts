@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalJson,
-  consentFactsOf,
-  criteriaHash,
-  validateCriteria,
-} from "../../src/banks/credit-criteria.ts";
+import { consentFactsOf, criteriaHash, validateCriteria } from "../../src/banks/credit-criteria.ts";
 import {
   conjunctsOf,
   householdRowConjuncts,
   requiresCategory,
 } from "../../src/banks/pre-credit-candidates.ts";
+import { canonicalJson } from "../../src/canonical-json.ts";
 import { BadInputError } from "../../src/errors.ts";
 import { FACTS } from "../../src/matching/fact-catalog.ts";
 
