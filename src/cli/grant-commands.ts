@@ -17,6 +17,7 @@ import {
 import { grantsCsv } from "../grants/grants-csv.ts";
 import { revokeGrant } from "../grants/revoke-grant.ts";
 import { type GrantRunSummary, runGrants } from "../grants/run-grants.ts";
+import { positiveInteger, subcommandGroup } from "./command-options.ts";
 import { withDatabase } from "./with-database.ts";
 
 /** The actor recorded for what the command line does: who ran it, on this machine. */
@@ -177,22 +178,7 @@ function printRun(summary: GrantRunSummary): void {
   );
 }
 
-/** The existing command group (another capability may have made it), or a new one. */
-function subcommandGroup(program: Command, name: string, description: string): Command {
-  return (
-    program.commands.find((command) => command.name() === name) ??
-    program.command(name).description(description)
-  );
-}
-
 function date(value: string): string {
   if (!isCalendarDate(value)) throw new InvalidArgumentError("expected a date YYYY-MM-DD");
   return value;
-}
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new InvalidArgumentError("expected a number of at least 1");
-  }
-  return Number(value);
 }

@@ -9,7 +9,7 @@ import {
 import { userInfo } from "node:os";
 import type { Writable } from "node:stream";
 import { MultiBar, Presets } from "cli-progress";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import type { Config } from "../config.ts";
 import { BadInputError } from "../errors.ts";
 import { grantAfterImport } from "../grants/grant-triggers.ts";
@@ -25,6 +25,7 @@ import {
 } from "../ingest/import-households.ts";
 import { readLines } from "../ingest/read-lines.ts";
 import { seedHouseholds } from "../ingest/seed-households.ts";
+import { integer, positiveInteger, subcommandGroup } from "./command-options.ts";
 import { withDatabase } from "./with-database.ts";
 
 /** `import households`, `export households` and `seed --households`. */
@@ -121,14 +122,6 @@ export function registerIngestCommands(program: Command, config: Config): void {
         });
       },
     );
-}
-
-/** Another capability may have created the same group (`import policies`): share it. */
-function subcommandGroup(program: Command, name: string, description: string): Command {
-  return (
-    program.commands.find((command) => command.name() === name) ??
-    program.command(name).description(description)
-  );
 }
 
 async function importFile(
@@ -230,15 +223,4 @@ function assertReadable(file: string): void {
     if (error instanceof BadInputError) throw error;
     throw new BadInputError(`cannot read ${file}: ${(error as Error).message}`);
   }
-}
-
-function integer(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
-  return Number(value);
-}
-
-function positiveInteger(value: string): number {
-  const n = integer(value);
-  if (n < 1) throw new InvalidArgumentError("expected a number of at least 1");
-  return n;
 }
