@@ -5,6 +5,7 @@ import { todayInChina } from "../dates.ts";
 import type { CategoryQuotaTable, Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { areaByCode } from "../households/areas.ts";
+import { latestYearlyRun } from "../typing/typing-queries.ts";
 import { writeCategoryAudit } from "./category-audit.ts";
 import { validityOf } from "./category-validity.ts";
 
@@ -40,19 +41,6 @@ export interface CountyQuota {
 /** "控制在…以内": never above the share, so rounded down (60 households at 5% → 3; 19 → 0). */
 export function quotaLimit(base: number, shareBasisPoints: number): number {
   return Math.floor((base * shareBasisPoints) / BASIS_POINTS_PER_UNIT);
-}
-
-/** The latest finished yearly typing run: a run without finished_at never happened. */
-export async function latestYearlyRun(db: Kysely<Database>) {
-  return db
-    .selectFrom("typing_run")
-    .select(["id", "as_of"])
-    .where("kind", "=", "YEARLY")
-    .where("finished_at", "is not", null)
-    .orderBy("finished_at", "desc")
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
 }
 
 /**
