@@ -6,22 +6,19 @@ import type {
   HouseholdSuspensionTable,
   HouseholdYearTable,
 } from "../db/types.ts";
+import { rowsByKey } from "./rows-by-key.ts";
 
 export type HouseholdYearRow = Selectable<HouseholdYearTable>;
 export type HouseholdSuspensionRow = Selectable<HouseholdSuspensionTable>;
 export type HouseholdPenaltyRow = Selectable<HouseholdPenaltyTable>;
 
-function groupBy<T extends { uscc: string }>(keys: readonly string[], rows: T[]): T[][] {
-  const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
-  for (const row of rows) groups.get(row.uscc)?.push(row);
-  return keys.map((k) => groups.get(k) ?? []);
-}
+const byUscc = (row: { uscc: string }) => row.uscc;
 
 /** Per-request loaders: one query per table for all households of a page. */
 export function createHouseholdLoaders(db: Kysely<Database>) {
   return {
     years: new DataLoader<string, HouseholdYearRow[]>(async (usccs) =>
-      groupBy(
+      rowsByKey(
         usccs,
         await db
           .selectFrom("household_year")
@@ -29,10 +26,11 @@ export function createHouseholdLoaders(db: Kysely<Database>) {
           .where("uscc", "in", [...usccs])
           .orderBy("year")
           .execute(),
+        byUscc,
       ),
     ),
     suspensions: new DataLoader<string, HouseholdSuspensionRow[]>(async (usccs) =>
-      groupBy(
+      rowsByKey(
         usccs,
         await db
           .selectFrom("household_suspension")
@@ -40,10 +38,11 @@ export function createHouseholdLoaders(db: Kysely<Database>) {
           .where("uscc", "in", [...usccs])
           .orderBy("seq")
           .execute(),
+        byUscc,
       ),
     ),
     penalties: new DataLoader<string, HouseholdPenaltyRow[]>(async (usccs) =>
-      groupBy(
+      rowsByKey(
         usccs,
         await db
           .selectFrom("household_penalty")
@@ -51,6 +50,7 @@ export function createHouseholdLoaders(db: Kysely<Database>) {
           .where("uscc", "in", [...usccs])
           .orderBy("seq")
           .execute(),
+        byUscc,
       ),
     ),
   };

@@ -70,12 +70,12 @@ import {
 } from "../categories/category-spot-check.ts";
 import { CANCEL_GROUND_LABELS, CANCEL_GROUNDS } from "../categories/category-upkeep.ts";
 import { recognitionStands } from "../categories/category-validity.ts";
-import { todayInChina } from "../dates.ts";
 import { BadInputError, ForbiddenError } from "../errors.ts";
 import { areaByCode, ZHENGZHOU_AREAS } from "../households/areas.ts";
+import { rowsByKey } from "../loaders/rows-by-key.ts";
 import { recognitionOn } from "../matching/household-facts.ts";
 import { builder } from "./builder.ts";
-import type { Context } from "./context.ts";
+import { type Context, todayOf } from "./context.ts";
 import { HouseholdRef } from "./household.ts";
 import { connectionFromRows, decodeCursor, forwardPage } from "./pagination.ts";
 
@@ -83,34 +83,26 @@ import { connectionFromRows, decodeCursor, forwardPage } from "./pagination.ts";
 // within the county's quota, validity, upkeep, revocation, the province's spot check and the
 // public notice. Thin over src/categories; every rule lives there.
 
-const today = (ctx: Context) => todayInChina(ctx.now());
-
-function groupBy<T>(keys: readonly string[], rows: readonly T[], key: (row: T) => string): T[][] {
-  const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
-  for (const row of rows) groups.get(key(row))?.push(row);
-  return keys.map((k) => groups.get(k) ?? []);
-}
-
 /** Per-request loaders: one query per table for every household or application on a page. */
 const loadersOf = createContextCache((ctx: Context) => ({
   recognitions: new DataLoader<string, RecognitionWithHousehold[]>(async (usccs) =>
-    groupBy(usccs, await recognitionsOfHouseholds(ctx.db, usccs), (r) => r.uscc),
+    rowsByKey(usccs, await recognitionsOfHouseholds(ctx.db, usccs), (r) => r.uscc),
   ),
   applications: new DataLoader<string, CategoryApplicationRow[]>(async (usccs) =>
-    groupBy(usccs, await applicationsOfHouseholds(ctx.db, usccs), (a) => a.uscc),
+    rowsByKey(usccs, await applicationsOfHouseholds(ctx.db, usccs), (a) => a.uscc),
   ),
   visits: new DataLoader<string, CategoryVisitRow[]>(async (ids) =>
-    groupBy(ids, await visitsOfApplications(ctx.db, ids), (v) => v.application_id),
+    rowsByKey(ids, await visitsOfApplications(ctx.db, ids), (v) => v.application_id),
   ),
   recognitionOfApplication: new DataLoader<string, RecognitionWithHousehold | null>(async (ids) => {
     const rows = await recognitionsOfApplications(ctx.db, ids);
     return ids.map((id) => rows.find((r) => r.application_id === id) ?? null);
   }),
   reports: new DataLoader<string, CategoryReportRow[]>(async (ids) =>
-    groupBy(ids, await reportsOfRecognitions(ctx.db, ids), (r) => r.recognition_id),
+    rowsByKey(ids, await reportsOfRecognitions(ctx.db, ids), (r) => r.recognition_id),
   ),
   extensions: new DataLoader<string, CategoryExtensionRow[]>(async (ids) =>
-    groupBy(ids, await extensionsOfRecognitions(ctx.db, ids), (e) => e.recognition_id),
+    rowsByKey(ids, await extensionsOfRecognitions(ctx.db, ids), (e) => e.recognition_id),
   ),
 }));
 
@@ -350,13 +342,13 @@ RecognitionRef.implement({
     inForce: t.boolean({
       description: "Whether it gives its category on asOf (default today).",
       args: { asOf: t.arg({ type: "Date" }) },
-      resolve: (r, args, ctx) => recognitionOn([r], args.asOf ?? today(ctx)) !== undefined,
+      resolve: (r, args, ctx) => recognitionOn([r], args.asOf ?? todayOf(ctx)) !== undefined,
     }),
     standing: t.boolean({
       description:
         "Made, not expired and not ended on asOf (default today); may not be in force yet.",
       args: { asOf: t.arg({ type: "Date" }) },
-      resolve: (r, args, ctx) => recognitionStands(r, args.asOf ?? today(ctx)),
+      resolve: (r, args, ctx) => recognitionStands(r, args.asOf ?? todayOf(ctx)),
     }),
     reports: t.field({
       type: [ReportRef],
@@ -560,7 +552,7 @@ builder.objectFields(HouseholdRef, (t) => ({
     args: { asOf: t.arg({ type: "Date" }) },
     resolve: async (h, args, ctx) => {
       const recognitions = await loadersOf(ctx).recognitions.load(h.uscc);
-      const r = recognitionOn(recognitions, args.asOf ?? today(ctx));
+      const r = recognitionOn(recognitions, args.asOf ?? todayOf(ctx));
       return r ? asCategory(r.category) : null;
     },
   }),
@@ -697,7 +689,7 @@ builder.queryFields((t) => ({
       const county = operatorCounty(ctx.principal, args.countyCode);
       if (!county)
         throw new BadInputError("countyCode is required for a city-wide operator", "countyCode");
-      return countyQuota(ctx.db, county, today(ctx));
+      return countyQuota(ctx.db, county, todayOf(ctx));
     },
   }),
   categoryQuotas: t.field({
@@ -707,7 +699,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, _args, ctx) => {
       const county = operatorCounty(ctx.principal, null);
       const codes = county ? [county] : ZHENGZHOU_AREAS.map((a) => a.code);
-      const date = today(ctx);
+      const date = todayOf(ctx);
       const quotas: CountyQuota[] = [];
       for (const code of codes) quotas.push(await countyQuota(ctx.db, code, date));
       return quotas;
@@ -724,7 +716,7 @@ builder.queryFields((t) => ({
       const items = await listCategoryUpkeep(
         ctx.db,
         { countyCode: operatorCounty(ctx.principal, args.countyCode) },
-        today(ctx),
+        todayOf(ctx),
         { after: decodeCursor(after), limit: first + 1 },
       );
       return connectionFromRows(items, first, (i) => i.recognition.uscc);
@@ -753,7 +745,7 @@ builder.queryFields((t) => ({
       const rows = await listPublicRecognitions(
         ctx.db,
         { countyCode: args.countyCode, category: args.category },
-        today(ctx),
+        todayOf(ctx),
         { after: decodeCursor(after), limit: first + 1 },
       );
       return connectionFromRows(rows, first, (r) => r.uscc);

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.ts";
+import { todayInChina } from "../dates.ts";
 import type { Engine } from "../db/database.ts";
 import type { Database } from "../db/types.ts";
 import { createHouseholdLoaders, type HouseholdLoaders } from "../loaders/household-loaders.ts";
@@ -34,4 +35,9 @@ export function createContext(deps: AppDeps, principal: Principal, requestId: st
     loaders: createHouseholdLoaders(deps.db),
     policyRules: deps.policyRules ?? createPolicyRuleCache(),
   };
+}
+
+/** Today's date in China on the request's clock: what an omitted `asOf` means. */
+export function todayOf(ctx: Pick<AppDeps, "now">): string {
+  return todayInChina(ctx.now());
 }

@@ -1,6 +1,5 @@
 import DataLoader from "dataloader";
 import { actorOf, canSeeHousehold, type Principal } from "../auth/principal.ts";
-import { todayInChina } from "../dates.ts";
 import type { HouseholdRow } from "../db/types.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { type Entitlement, householdEntitlements } from "../grants/entitlements.ts";
@@ -32,17 +31,13 @@ import { getHousehold } from "../households/household-queries.ts";
 import { policyVersionById } from "../policies/policy-queries.ts";
 import type { PolicyVersion } from "../policies/policy-version.ts";
 import { builder, connectionComplexity, MAX_PAGE_SIZE } from "./builder.ts";
-import type { Context } from "./context.ts";
+import { type Context, todayOf } from "./context.ts";
 import { HouseholdRef } from "./household.ts";
 import { connectionFromRows, decodeCursor, forwardPage } from "./pagination.ts";
 import { ConditionRef, EligibilityOutcomeEnum, PolicyVersionRef } from "./policy.ts";
 
 // 三(一)3 免申即享: entitlements of a household, the grants ledger and its outbox, grant runs,
 // revocation and replay. Thin over src/grants.
-
-function today(ctx: Context): string {
-  return todayInChina(ctx.now());
-}
 
 /** Per-request loader of policy versions by id (a page of grants shares a few versions). */
 const versionLoaders = new WeakMap<Context, DataLoader<string, PolicyVersion | undefined>>();
@@ -366,7 +361,7 @@ async function entitlementsOf(
   household: HouseholdRow,
   asOf: string | null | undefined,
 ) {
-  const entitlements = await householdEntitlements(ctx.db, household.uscc, asOf ?? today(ctx), {
+  const entitlements = await householdEntitlements(ctx.db, household.uscc, asOf ?? todayOf(ctx), {
     cache: ctx.policyRules,
     departmentCode: entitlementDepartment(ctx.principal),
   });
@@ -531,7 +526,7 @@ builder.mutationFields((t) => ({
     args: { asOf: t.arg({ type: "Date" }) },
     resolve: (_root, args, ctx) =>
       runGrants(ctx.db, {
-        asOf: args.asOf ?? today(ctx),
+        asOf: args.asOf ?? todayOf(ctx),
         trigger: "MANUAL",
         actor: actorOf(ctx.principal),
         countyCode: ctx.principal.role === "OPERATOR" ? ctx.principal.countyCode : null,

@@ -1,5 +1,4 @@
 import { actorOf, canSeeHousehold, type Principal } from "../auth/principal.ts";
-import { todayInChina } from "../dates.ts";
 import { BadInputError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { grantAfterPublish } from "../grants/grant-triggers.ts";
 import { VALUE_LABELS } from "../matching/explain-text.ts";
@@ -50,7 +49,7 @@ import {
   previewPolicyImpact,
 } from "../policies/preview-policy-impact.ts";
 import { builder } from "./builder.ts";
-import type { Context } from "./context.ts";
+import { type Context, todayOf } from "./context.ts";
 
 // 8-10: the policy registry for departments (create, edit, publish, retire, preview) and the
 // published policies for everyone with a token. Thin over src/policies.
@@ -70,10 +69,6 @@ function editorOf(ctx: Context): PolicyEditor {
 function canSeeVersion(principal: Principal, version: PolicyVersion): boolean {
   if (principal.role === "PUBLIC") return false;
   return version.status !== "DRAFT" || departmentOf(principal) === version.departmentCode;
-}
-
-function today(ctx: Context): string {
-  return todayInChina(ctx.now());
 }
 
 // ── Enums ───────────────────────────────────────────────────────────────────
@@ -278,7 +273,7 @@ builder.objectType(PolicyVersionRef, {
           return evaluatePolicy(compiled, checked.facts);
         }
         const uscc = args.uscc as string;
-        const asOf = args.asOf ?? today(ctx);
+        const asOf = args.asOf ?? todayOf(ctx);
         const facts = (await loadFacts(ctx.db, [uscc], asOf)).get(uscc);
         if (!facts) throw new NotFoundError(`no household ${uscc}`);
         if (!canSeeHousehold(ctx.principal, uscc, facts.countyCode)) {
@@ -302,7 +297,7 @@ const PolicyRef = builder.objectRef<Policy>("Policy").implement({
       description: "The version in force on `asOf` (default today), if any.",
       args: { asOf: t.arg({ type: "Date" }) },
       resolve: async (p, args, ctx) => {
-        const asOf = args.asOf ?? today(ctx);
+        const asOf = args.asOf ?? todayOf(ctx);
         const history = await policyHistory(ctx.db, p.code);
         return history.find((v) => inForceOn(v, asOf)) ?? null;
       },
@@ -524,7 +519,7 @@ builder.queryFields((t) => ({
     description: "The published versions in force on a date (default today), by code.",
     authScopes: { signedIn: true },
     args: { asOf: t.arg({ type: "Date" }) },
-    resolve: (_root, args, ctx) => policiesInForce(ctx.db, args.asOf ?? today(ctx)),
+    resolve: (_root, args, ctx) => policiesInForce(ctx.db, args.asOf ?? todayOf(ctx)),
   }),
   policyVersion: t.field({
     type: PolicyVersionRef,
@@ -563,7 +558,7 @@ builder.queryFields((t) => ({
         rule: args.rule,
         amount: args.amount,
       });
-      return previewPolicyImpact(ctx.db, target, args.asOf ?? today(ctx));
+      return previewPolicyImpact(ctx.db, target, args.asOf ?? todayOf(ctx));
     },
   }),
 }));

@@ -1,7 +1,6 @@
 import { createContextCache } from "@pothos/core";
 import DataLoader from "dataloader";
 import { actorOf, canSeeHousehold } from "../auth/principal.ts";
-import { todayInChina } from "../dates.ts";
 import type { HouseholdRow } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { grantAfterTypingRun } from "../grants/grant-triggers.ts";
@@ -50,7 +49,7 @@ import {
   type TypingStandard,
 } from "../typing/typing-standard.ts";
 import { builder } from "./builder.ts";
-import type { Context } from "./context.ts";
+import { type Context, todayOf } from "./context.ts";
 import { HouseholdRef } from "./household.ts";
 import { connectionFromRows, decodeCursor, forwardPage } from "./pagination.ts";
 
@@ -540,11 +539,7 @@ builder.queryFields((t) => ({
     authScopes: { public: true },
     args: { version: t.arg.string(), asOf: t.arg({ type: "Date" }) },
     resolve: async (_root, args, ctx) =>
-      standardFor(
-        await loadTypingStandards(),
-        args.asOf ?? todayInChina(ctx.now()),
-        args.version ?? null,
-      ),
+      standardFor(await loadTypingStandards(), args.asOf ?? todayOf(ctx), args.version ?? null),
   }),
   typingStandards: t.field({
     type: [TypingStandardRef],
