@@ -74,7 +74,7 @@ const LEFT_OUT = new Set([
 const ALL_LEVELS: readonly FactLevel[] = ["PUBLIC", "BANK", "INTERNAL"];
 
 /** A JSON pointer segment (RFC 6901): `/` and `~` are escaped, so `{"/": …}` is `/~1`. */
-function segment(name: string | number): string {
+export function pointerSegment(name: string | number): string {
   return String(name).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
@@ -206,7 +206,7 @@ function measure(rule: unknown): RuleIssue[] {
         continue;
       }
       const args = value[op];
-      const base = `${path}/${segment(op)}`;
+      const base = `${path}/${pointerSegment(op)}`;
       if (Array.isArray(args)) {
         args.forEach((item, i) => {
           stack.push({ value: item, depth: depth + 1, path: `${base}/${i}` });
@@ -306,7 +306,7 @@ class Checker {
     }
     const op = keys[0] as string;
     const raw = value[op];
-    const base = `${path}/${segment(op)}`;
+    const base = `${path}/${pointerSegment(op)}`;
     const args: unknown[] = Array.isArray(raw) ? raw : [raw];
     const argPath = (i: number) => (Array.isArray(raw) ? `${base}/${i}` : base);
     if (!SUPPORTED.has(op)) {

@@ -3,7 +3,7 @@ import { canonicalJson } from "../canonical-json.ts";
 import { isCalendarDate } from "../dates.ts";
 import { factByName } from "../matching/fact-catalog.ts";
 import type { Facts, FactValue, Outcome, RuleIssue, ValidRule } from "../matching/rule-types.ts";
-import { validateRule } from "../matching/validate-rule.ts";
+import { pointerSegment, validateRule } from "../matching/validate-rule.ts";
 
 /**
  * What a policy says, independent of where it is stored: the pure core that both the GraphQL
@@ -129,7 +129,7 @@ const LEGAL_KEYS = ["document", "clause"] as const;
 
 /** An issue path: JSON pointer segments, escaped as RFC 6901 says. */
 export function pointer(...segments: (string | number)[]): string {
-  return segments.map((s) => `/${String(s).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+  return segments.map((s) => `/${pointerSegment(s)}`).join("");
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { isCalendarDate } from "../dates.ts";
 import { BadInputError } from "../errors.ts";
 import type { RuleIssue, ValidRule } from "../matching/rule-types.ts";
-import { formatIssue, validateRule } from "../matching/validate-rule.ts";
+import { formatIssue, pointerSegment, validateRule } from "../matching/validate-rule.ts";
 
 /**
  * 三(一)1 分型标准 as data: the typing standard is a JSON file under policies-data/typing/ in the
@@ -112,7 +112,7 @@ class ShapeChecker {
     for (const key of Object.keys(record)) {
       if (!keys.includes(key) && key !== "$comment") {
         this.issue(
-          `${path}/${pointer(key)}`,
+          `${path}/${pointerSegment(key)}`,
           `unknown field "${key}"; expected ${keys.join(", ")}`,
         );
       }
@@ -169,10 +169,6 @@ class ShapeChecker {
     }
     return result.rule;
   }
-}
-
-function pointer(key: string | number): string {
-  return String(key).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /**
