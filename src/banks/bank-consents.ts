@@ -1,8 +1,9 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import { recordAudit } from "../audit.ts";
 import { addYears, isCalendarDate, todayInChina } from "../dates.ts";
 import type { BankConsentTable, Database } from "../db/types.ts";
 import { BadInputError, NotFoundError } from "../errors.ts";
-import { BANK_CODE_PATTERN, jsonb } from "./credit-products.ts";
+import { BANK_CODE_PATTERN } from "./credit-products.ts";
 
 export type BankConsentRow = Selectable<BankConsentTable>;
 
@@ -119,18 +120,14 @@ export async function grantBankConsent(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("audit_log")
-      .values({
-        actor: by.actor,
-        action: "bank_consent.grant",
-        entity: "bank_consent",
-        entity_id: consent.id,
-        before: replaced.length > 0 ? jsonb({ replaced: replaced.map((r) => r.id) }) : null,
-        after: jsonb({ uscc: by.uscc, bankCode, validUntil: input.validUntil }),
-        reason: null,
-      })
-      .execute();
+    await recordAudit(trx, {
+      actor: by.actor,
+      action: "bank_consent.grant",
+      entity: "bank_consent",
+      entityId: consent.id,
+      before: replaced.length > 0 ? { replaced: replaced.map((r) => r.id) } : null,
+      after: { uscc: by.uscc, bankCode, validUntil: input.validUntil },
+    });
     return consent;
   });
 }
@@ -163,18 +160,14 @@ export async function revokeBankConsent(
       .where("id", "=", consentId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("audit_log")
-      .values({
-        actor: by.actor,
-        action: "bank_consent.revoke",
-        entity: "bank_consent",
-        entity_id: consentId,
-        before: jsonb({ validUntil: consent.valid_until }),
-        after: jsonb({ revokedAt: by.at }),
-        reason: null,
-      })
-      .execute();
+    await recordAudit(trx, {
+      actor: by.actor,
+      action: "bank_consent.revoke",
+      entity: "bank_consent",
+      entityId: consentId,
+      before: { validUntil: consent.valid_until },
+      after: { revokedAt: by.at },
+    });
     return revoked;
   });
 }

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from "kysely";
+import { recordAudit } from "../audit.ts";
 import type { BankRateLimitTable, Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
-import { BANK_CODE_PATTERN, jsonb } from "./credit-products.ts";
+import { BANK_CODE_PATTERN } from "./credit-products.ts";
 
 export type BankRateLimitRow = Selectable<BankRateLimitTable>;
 
@@ -60,18 +61,14 @@ export async function setBankRateLimit(
       )
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("audit_log")
-      .values({
-        actor: by.actor,
-        action: "bank_rate_limit.set",
-        entity: "bank_rate_limit",
-        entity_id: bankCode,
-        before: before ? jsonb(before) : null,
-        after: jsonb({ listings_per_minute: perMinute }),
-        reason: null,
-      })
-      .execute();
+    await recordAudit(trx, {
+      actor: by.actor,
+      action: "bank_rate_limit.set",
+      entity: "bank_rate_limit",
+      entityId: bankCode,
+      before: before ?? null,
+      after: { listings_per_minute: perMinute },
+    });
     return row;
   });
 }

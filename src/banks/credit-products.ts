@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import { recordAudit } from "../audit.ts";
 import type { CreditProductTable, CreditProductVersionTable, Database } from "../db/types.ts";
 import { BadInputError, ConflictError, NotFoundError } from "../errors.ts";
 import { criteriaHash, validateCriteria } from "./credit-criteria.ts";
@@ -67,18 +68,15 @@ async function audit(
   after: unknown,
   reason: string | null = null,
 ): Promise<void> {
-  await db
-    .insertInto("audit_log")
-    .values({
-      actor: by.actor,
-      action,
-      entity: "credit_product",
-      entity_id: productId,
-      before: null,
-      after: jsonb(after),
-      reason,
-    })
-    .execute();
+  await recordAudit(db, {
+    actor: by.actor,
+    action,
+    entity: "credit_product",
+    entityId: productId,
+    before: null,
+    after,
+    reason,
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { recordAudit } from "../audit.ts";
 import type { Database } from "../db/types.ts";
 
 /** The audit_log entities of the 名特优新 procedure. */
@@ -29,18 +30,7 @@ export async function writeCategoryAudit(
   db: Kysely<Database>,
   entry: CategoryAuditEntry,
 ): Promise<void> {
-  await db
-    .insertInto("audit_log")
-    .values({
-      actor: entry.actor,
-      action: entry.action,
-      entity: entry.entity,
-      entity_id: entry.entityId,
-      before: entry.before === null ? null : JSON.stringify(entry.before),
-      after: entry.after === null ? null : JSON.stringify(entry.after),
-      reason: entry.reason,
-    })
-    .execute();
+  await recordAudit(db, entry);
 }
 
 export interface CategoryAuditRow {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { recordAudit } from "../audit.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { type GrantRow, grantKeyOfId } from "./grant-queries.ts";
@@ -70,23 +71,20 @@ export async function revokeGrant(
         reason,
       })
       .execute();
-    await trx
-      .insertInto("audit_log")
-      .values({
-        actor: input.actor,
-        action: "grant.revoke",
-        entity: "policy_grant",
-        entity_id: input.id,
-        before: JSON.stringify({ revokedAt: null }),
-        after: JSON.stringify({
-          uscc: grant.uscc,
-          policyCode: grant.policy_code,
-          period: grant.period,
-          revokedAt: revoked.revoked_at,
-        }),
-        reason,
-      })
-      .execute();
+    await recordAudit(trx, {
+      actor: input.actor,
+      action: "grant.revoke",
+      entity: "policy_grant",
+      entityId: input.id,
+      before: { revokedAt: null },
+      after: {
+        uscc: grant.uscc,
+        policyCode: grant.policy_code,
+        period: grant.period,
+        revokedAt: revoked.revoked_at,
+      },
+      reason,
+    });
     return revoked;
   });
 }

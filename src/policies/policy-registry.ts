@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { recordAudit } from "../audit.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { RuleIssue } from "../matching/rule-types.ts";
@@ -69,18 +70,14 @@ async function audit(
   version: Pick<PolicyVersionRow, "id" | "policy_code" | "version">,
   after: Record<string, unknown>,
 ): Promise<void> {
-  await db
-    .insertInto("audit_log")
-    .values({
-      actor,
-      action,
-      entity: "policy_version",
-      entity_id: version.id,
-      before: null,
-      after: JSON.stringify({ code: version.policy_code, version: version.version, ...after }),
-      reason: null,
-    })
-    .execute();
+  await recordAudit(db, {
+    actor,
+    action,
+    entity: "policy_version",
+    entityId: version.id,
+    before: null,
+    after: { code: version.policy_code, version: version.version, ...after },
+  });
 }
 
 async function insertVersion(

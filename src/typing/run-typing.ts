@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Kysely, type Selectable, sql } from "kysely";
+import { recordAudit } from "../audit.ts";
 import { isCalendarDate, todayInChina } from "../dates.ts";
 import type { Database, TypingRunTable } from "../db/types.ts";
 import { BadInputError, ConflictError, DomainError } from "../errors.ts";
@@ -8,7 +9,6 @@ import {
   loadTypingStandards,
   standardFor,
 } from "./load-typing-standards.ts";
-import { recordAudit } from "./record-audit.ts";
 import { typingResultsQuery } from "./typing-sql.ts";
 import type { TypingStandard } from "./typing-standard.ts";
 

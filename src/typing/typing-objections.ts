@@ -1,8 +1,8 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import { recordAudit } from "../audit.ts";
 import { actorOf, type Principal } from "../auth/principal.ts";
 import type { Database, TypingObjectionTable } from "../db/types.ts";
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
-import { recordAudit } from "./record-audit.ts";
 import { currentTypingOf, isUuid, type Keyset } from "./typing-queries.ts";
 import { CLASSIFIED_TYPES, isTypeCode, NOT_CLASSIFIABLE, TYPE_CODES } from "./typing-standard.ts";
 

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Database } from "../db/types.ts";
+import type { Database } from "./db/types.ts";
 
 /** One audit_log entry: who did what to which entity, from what to what, and why. */
 export interface AuditEntry {
