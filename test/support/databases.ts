@@ -16,29 +16,6 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /**
- * Kysely's migrator looks for its tables with a catalog query over every schema of the database,
- * which fails when another test file drops its schema at that moment. Migrations hold this
- * advisory lock shared and schema drops hold it exclusively, so the two never overlap.
- */
-const SCHEMA_LOCK = "hashtext('zhixiang test schemas')";
-
-async function withSchemaLock<T>(
-  url: string,
-  mode: "shared" | "exclusive",
-  work: () => Promise<T>,
-) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const suffix = mode === "shared" ? "_shared" : "";
-    await client.query(`SELECT pg_advisory_lock${suffix}(${SCHEMA_LOCK})`);
-    return await work();
-  } finally {
-    await client.end();
-  }
-}
-
-/**
  * Opens a migrated database of the engine: PGlite in memory, or on PostgreSQL a schema of its own
  * (dropped afterwards), so a run starts empty whatever an earlier run left in that database.
  */
@@ -55,15 +32,13 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
     await admin.end();
     handle = await openDatabase({ url, searchPath: schema, poolSize: 4 });
     const { db } = handle;
-    await withSchemaLock(url, "shared", () => migrateToLatest(db));
-    dropSchema = () =>
-      withSchemaLock(url, "exclusive", async () => {
-        await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(db);
-      });
+    dropSchema = async () => {
+      await sql.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).execute(db);
+    };
   } else {
     handle = await openDatabase({ dataDir: "memory://" });
-    await migrateToLatest(handle.db);
   }
+  await migrateToLatest(handle.db);
   return {
     ...handle,
     async reset() {
