@@ -528,6 +528,27 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
       code: "BAD_USER_INPUT",
       argument: "first",
     });
+    // A cursor is a USCC this listing gave: anything else is refused, and neither counted nor
+    // logged (it would otherwise be written to the access log as the page's start).
+    const logged = async () =>
+      ok(await run(cityOperator, ACCESS_LOG, {})).preCreditAccessLog.edges.length as number;
+    const before = await logged();
+    for (const key of [
+      "zzzz",
+      "92410103MA0000001",
+      "92410103MA0000001X'--",
+      "92410103MA000000IX",
+    ]) {
+      const forged = await run(zzBank, LIST, {
+        id,
+        after: Buffer.from(key).toString("base64url"),
+      });
+      expect(forged.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        argument: "after",
+      });
+    }
+    expect(await logged()).toBe(before);
   });
 
   it("records every listing in the access log, readable by operators and by each bank for its own", async () => {
