@@ -87,7 +87,10 @@ export async function extensionsOfRecognitions(
     .execute();
 }
 
-/** What upkeep reads for these recognitions: reports, spot-check results, the current type. */
+/**
+ * What upkeep reads for these recognitions: reports, spot-check results, and the household as
+ * the facts see it (current type, status, penalties, the proprietor's listing).
+ */
 export async function loadUpkeepFacts(
   db: Kysely<Database>,
   recognitions: readonly CategoryRecognitionRow[],
@@ -114,9 +117,14 @@ export async function loadUpkeepFacts(
   ]);
   const facts = new Map<string, UpkeepFacts & { reportedYears: number[] }>();
   for (const r of recognitions) {
+    const snapshot = snapshots.get(r.uscc);
+    if (!snapshot) continue;
     facts.set(r.id, {
       reportedYears: [],
-      type: snapshots.get(r.uscc)?.typing?.type ?? null,
+      type: snapshot.typing?.type ?? null,
+      status: snapshot.household.status,
+      penalties: snapshot.penalties,
+      proprietorDishonestDebtor: snapshot.household.proprietor_dishonest_debtor,
       reportNotConfirmed: false,
       spotCheckFailed: false,
     });

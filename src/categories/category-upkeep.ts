@@ -1,4 +1,5 @@
 import { unreachable } from "../auth/principal.ts";
+import { type HouseholdPenaltyRow, penaltyIsActive } from "../matching/household-facts.ts";
 import type { ExtensionCondition } from "./category-conditions.ts";
 import {
   inLastYear,
@@ -14,7 +15,10 @@ import {
 
 export const CANCEL_GROUNDS = [
   "MISSING_REPORT",
+  "NOT_REGISTERED",
   "NOT_CLASSIFIABLE",
+  "ACTIVE_PENALTY",
+  "DISHONEST_DEBTOR",
   "REPORT_NOT_CONFIRMED",
   "SPOT_CHECK_FAILED",
 ] as const;
@@ -22,7 +26,12 @@ export type CancelGround = (typeof CANCEL_GROUNDS)[number];
 
 export const CANCEL_GROUND_LABELS: Readonly<Record<CancelGround, string>> = {
   MISSING_REPORT: "未于7月底前完成年度信息报告（三(二)2）",
+  NOT_REGISTERED:
+    "个体工商户已不在册（吊销、注销或撤销），已不符合分型基础标准（三(一)1、三(二)2）",
   NOT_CLASSIFIABLE: "当前分型结果为“不符合分型条件”，已不符合分型和分类基础标准（三(二)2）",
+  ACTIVE_PENALTY:
+    "2年内有罚款及以上行政处罚尚未完成信用修复，已不符合分类基础标准（三(二)1 A、三(二)2）",
+  DISHONEST_DEBTOR: "经营者被人民法院列为失信被执行人，已不符合分类基础标准（三(二)1 B、三(二)2）",
   REPORT_NOT_CONFIRMED: "信息报告经审核未予确认，已不符合标准（三(二)2 认定部门应当审核信息报告）",
   SPOT_CHECK_FAILED: "省局抽查实地核实不符合认定条件（三(二)2 按照3%的比例进行抽查）",
 };
@@ -33,6 +42,12 @@ export interface UpkeepFacts {
   reportedYears: readonly number[];
   /** The household's current type (null: none). */
   type: string | null;
+  /** The household's registration status (ACTIVE: 在册). */
+  status: string;
+  /** Its penalties: 三(二)1 A is measured on the date upkeep is looked at. */
+  penalties: readonly HouseholdPenaltyRow[];
+  /** 三(二)1 B: the proprietor is listed as 失信被执行人. */
+  proprietorDishonestDebtor: boolean;
   /** The latest reviewed report was not confirmed. */
   reportNotConfirmed: boolean;
   /** A spot check's field verification did not confirm it. */
@@ -53,8 +68,13 @@ export function upkeepOf(r: RecognitionDates, facts: UpkeepFacts, date: string):
   const grounds: CancelGround[] = [];
   // 三(二)2 于每年7月底前完成信息报告.
   if (missing.length > 0) grounds.push("MISSING_REPORT");
-  // 三(二)2 是否继续符合分型和分类基础标准进行确认。对已不符合标准的，取消认定.
+  // 三(二)2 是否继续符合分型和分类基础标准进行确认。对已不符合标准的，取消认定: what entry
+  // required still holds — in the register (三(一)1), not 不符合分型条件 in the latest run, and the
+  // classification base standard's A and B (三(二)1) as of the date.
+  if (facts.status !== "ACTIVE") grounds.push("NOT_REGISTERED");
   if (facts.type === "NOT_CLASSIFIABLE") grounds.push("NOT_CLASSIFIABLE");
+  if (facts.penalties.some((p) => penaltyIsActive(p, date))) grounds.push("ACTIVE_PENALTY");
+  if (facts.proprietorDishonestDebtor) grounds.push("DISHONEST_DEBTOR");
   if (facts.reportNotConfirmed) grounds.push("REPORT_NOT_CONFIRMED");
   if (facts.spotCheckFailed) grounds.push("SPOT_CHECK_FAILED");
   return { grounds, missingReportYears: missing, inLastYear: inLastYear(r, date) };

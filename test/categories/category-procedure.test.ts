@@ -345,6 +345,75 @@ describeEachEngine("名特优新 procedure", (getDb) => {
       expect(await on("2027-08-20")).toBeNull();
     });
 
+    it("lists a household that no longer meets the base standards: a fine, a dishonest debtor, deregistration", async () => {
+      // 二七区 has 2 places: the third household is in 金水区.
+      const GONE = usccOf(JINSHUI, 100);
+      const recognised = {
+        [A]: (await recognise(getDb(), "2026-10-20", A)).id as string,
+        [B]: (await recognise(getDb(), "2026-10-20", B, "QUALITY", ["QUALITY_3"])).id as string,
+        [GONE]: (await recognise(getDb(), "2026-10-20", GONE)).id as string,
+      };
+      const { db } = getDb();
+      // 三(二)1 A: a fine decided on 2027-03-10, not repaired.
+      await db
+        .insertInto("household_penalty")
+        .values({ uscc: A, seq: 1, decided_on: "2027-03-10", kind: "FINE", repaired_on: null })
+        .execute();
+      // 三(二)1 B: the proprietor is listed as 失信被执行人.
+      await db
+        .updateTable("household")
+        .set({ proprietor_dishonest_debtor: true })
+        .where("uscc", "=", B)
+        .execute();
+      // 三(一)1 登记在册: deregistered.
+      await db
+        .updateTable("household")
+        .set({ status: "DEREGISTERED" })
+        .where("uscc", "=", GONE)
+        .execute();
+      const listed = async (date: string) =>
+        (await ok(depsOn(getDb(), date), cityOperator, UPKEEP)).categoryUpkeep.edges
+          .map((e: any) => [e.node.recognition.uscc, e.node.grounds])
+          .sort();
+      expect(await listed("2027-03-09")).toEqual(
+        [
+          [B, ["DISHONEST_DEBTOR"]],
+          [GONE, ["NOT_REGISTERED"]],
+        ].sort(),
+      );
+      expect(await listed("2027-03-10")).toEqual(
+        [
+          [A, ["ACTIVE_PENALTY"]],
+          [B, ["DISHONEST_DEBTOR"]],
+          [GONE, ["NOT_REGISTERED"]],
+        ].sort(),
+      );
+
+      const cancel = (date: string, uscc: string, ground: string) =>
+        runGraphQL<any>(depsOn(getDb(), date), cityOperator, CANCEL, {
+          id: recognised[uscc],
+          ground,
+        });
+      // Not before the fine is decided.
+      expect(errorCodes(await cancel("2027-03-09", A, "ACTIVE_PENALTY"))).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      for (const [uscc, ground] of [
+        [A, "ACTIVE_PENALTY"],
+        [B, "DISHONEST_DEBTOR"],
+        [GONE, "NOT_REGISTERED"],
+      ] as const) {
+        const cancelled = await cancel("2027-03-10", uscc, ground);
+        expect(cancelled.errors).toBeUndefined();
+        expect(cancelled.data.cancelCategoryRecognition).toMatchObject({
+          endedOn: "2027-03-10",
+          endReason: "CANCELLED",
+          endGround: ground,
+        });
+      }
+      expect(await listed("2027-03-10")).toEqual([]);
+    });
+
     it("extends by 3 years in the last year on a condition that holds", async () => {
       const recognition = await recognise(getDb(), "2026-10-20", A);
       const early = await runGraphQL(depsOn(getDb(), "2028-12-31"), countyOperator(ERQI), EXTEND, {

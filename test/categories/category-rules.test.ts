@@ -247,16 +247,56 @@ describe("validity (三(二)2)", () => {
     const facts = {
       reportedYears: [],
       type: "NOT_CLASSIFIABLE",
+      status: "DEREGISTERED",
+      penalties: [{ uscc: "x", seq: 1, decided_on: "2027-03-01", kind: "FINE", repaired_on: null }],
+      proprietorDishonestDebtor: true,
       reportNotConfirmed: true,
       spotCheckFailed: true,
     };
     expect(upkeepOf(recognition(), facts, "2027-08-01").grounds).toEqual([
       "MISSING_REPORT",
+      "NOT_REGISTERED",
       "NOT_CLASSIFIABLE",
+      "ACTIVE_PENALTY",
+      "DISHONEST_DEBTOR",
       "REPORT_NOT_CONFIRMED",
       "SPOT_CHECK_FAILED",
     ]);
     expect(upkeepOf(recognition(), facts, "2030-01-01").grounds).toEqual([]);
+  });
+
+  it("lists a recognised household that no longer meets the base standards of entry", () => {
+    const sound = {
+      reportedYears: [2027, 2028, 2029],
+      type: "GROWTH",
+      status: "ACTIVE",
+      penalties: [] as {
+        uscc: string;
+        seq: number;
+        decided_on: string;
+        kind: string;
+        repaired_on: string | null;
+      }[],
+      proprietorDishonestDebtor: false,
+      reportNotConfirmed: false,
+      spotCheckFailed: false,
+    };
+    const grounds = (over: Partial<typeof sound>, date = "2028-03-01") =>
+      upkeepOf(recognition(), { ...sound, ...over }, date).grounds;
+    expect(grounds({})).toEqual([]);
+    // 三(一)1 登记在册.
+    expect(grounds({ status: "DEREGISTERED" })).toEqual(["NOT_REGISTERED"]);
+    // 三(二)1 B.
+    expect(grounds({ proprietorDishonestDebtor: true })).toEqual(["DISHONEST_DEBTOR"]);
+    // 三(二)1 A, measured on the day: from the decision for 2 years, until credit repair; never a
+    // warning.
+    const fine = { uscc: "x", seq: 1, decided_on: "2027-06-10", kind: "FINE", repaired_on: null };
+    expect(grounds({ penalties: [fine] }, "2027-06-09")).toEqual([]);
+    expect(grounds({ penalties: [fine] }, "2027-06-10")).toEqual(["ACTIVE_PENALTY"]);
+    expect(grounds({ penalties: [fine] }, "2029-06-09")).toEqual(["ACTIVE_PENALTY"]);
+    expect(grounds({ penalties: [fine] }, "2029-06-10")).toEqual([]);
+    expect(grounds({ penalties: [{ ...fine, repaired_on: "2028-01-15" }] })).toEqual([]);
+    expect(grounds({ penalties: [{ ...fine, kind: "WARNING" }] })).toEqual([]);
   });
 
   it("extends on C only after 成长型→发展型 or 生存型→成长型, and on D only after a recommendation", () => {
