@@ -80,9 +80,13 @@ export function upkeepOf(r: RecognitionDates, facts: UpkeepFacts, date: string):
   return { grounds, missingReportYears: missing, inLastYear: inLastYear(r, date) };
 }
 
+/** 生存型 < 成长型 < 发展型: the order condition C's 提升 climbs. */
+const TYPE_RANK: Readonly<Record<string, number>> = { SURVIVAL: 1, GROWTH: 2, DEVELOPMENT: 3 };
+
 /**
- * 三(二)2 C: 由认定时的“成长型”提升为“发展型”，或者由“生存型”提升为“成长型” — checked against the
- * type stored at recognition; the other conditions rest on the evidence the operator records.
+ * 三(二)2 C: 由认定时的“成长型”提升为“发展型”，或者由“生存型”提升为“成长型” — a higher type now than
+ * the one stored at recognition (生存型 to 发展型 climbs past 成长型, so it counts too); the other
+ * conditions rest on the evidence the operator records.
  */
 export function extensionConditionHolds(
   condition: ExtensionCondition,
@@ -95,9 +99,9 @@ export function extensionConditionHolds(
       return { holds: true };
     case "C": {
       const from = recognition.type_at_recognition;
-      const upgraded =
-        (from === "GROWTH" && currentType === "DEVELOPMENT") ||
-        (from === "SURVIVAL" && currentType === "GROWTH");
+      const before = from === null ? undefined : TYPE_RANK[from];
+      const now = currentType === null ? undefined : TYPE_RANK[currentType];
+      const upgraded = before !== undefined && now !== undefined && now > before;
       return upgraded
         ? { holds: true }
         : {

@@ -299,13 +299,23 @@ describe("validity (三(二)2)", () => {
     expect(grounds({ penalties: [{ ...fine, kind: "WARNING" }] })).toEqual([]);
   });
 
-  it("extends on C only after 成长型→发展型 or 生存型→成长型, and on D only after a recommendation", () => {
+  it("extends on C only after a rise in type since recognition, and on D only after a recommendation", () => {
     const self = { source: "SELF", type_at_recognition: "GROWTH" };
     expect(extensionConditionHolds("C", self, "DEVELOPMENT").holds).toBe(true);
     expect(extensionConditionHolds("C", self, "GROWTH").holds).toBe(false);
+    const survivor = { ...self, type_at_recognition: "SURVIVAL" };
+    expect(extensionConditionHolds("C", survivor, "GROWTH").holds).toBe(true);
+    // 生存型 → 发展型 climbs past 成长型.
+    expect(extensionConditionHolds("C", survivor, "DEVELOPMENT").holds).toBe(true);
+    expect(extensionConditionHolds("C", survivor, "SURVIVAL").holds).toBe(false);
     expect(
-      extensionConditionHolds("C", { ...self, type_at_recognition: "SURVIVAL" }, "GROWTH").holds,
-    ).toBe(true);
+      extensionConditionHolds("C", { ...self, type_at_recognition: "DEVELOPMENT" }, "DEVELOPMENT")
+        .holds,
+    ).toBe(false);
+    expect(extensionConditionHolds("C", self, "NOT_CLASSIFIABLE").holds).toBe(false);
+    expect(
+      extensionConditionHolds("C", { ...self, type_at_recognition: null }, "DEVELOPMENT").holds,
+    ).toBe(false);
     expect(extensionConditionHolds("D", self, "GROWTH").holds).toBe(false);
     expect(extensionConditionHolds("D", { ...self, source: "DEPARTMENT" }, "GROWTH").holds).toBe(
       true,
