@@ -146,12 +146,30 @@ export function accessCursorKey(row: Pick<PreCreditAccessRow, "at" | "id">): str
   return `${new Date(row.at).toISOString()}|${row.id}`;
 }
 
-/** The access log, newest first: one bank's (`bankCode`) or every bank's (null). */
+/** An access log entry as one reader may see it. */
+export type PreCreditAccessEntry = PreCreditAccessRow & {
+  /**
+   * The page started after a household outside the reader's county: `page_after` is withheld
+   * (null), since a USCC on a listing says that household matched the product.
+   */
+  page_after_hidden: boolean;
+};
+
+/**
+ * The access log, newest first: one bank's (`bankCode`) or every bank's (null). A reader scoped
+ * to a county (`readerCounty`) sees the page's start only where it is a household of that county:
+ * a product on BANK facts lists only consenting households, so the USCC of another county's
+ * household there would tell its consent and that its figures met the criteria.
+ */
 export async function listPreCreditAccess(
   db: Kysely<Database>,
-  filter: { bankCode: string | null; productId?: string | null | undefined },
+  filter: {
+    bankCode: string | null;
+    productId?: string | null | undefined;
+    readerCounty?: string | null | undefined;
+  },
   page: { after?: string | undefined; limit: number },
-): Promise<PreCreditAccessRow[]> {
+): Promise<PreCreditAccessEntry[]> {
   let query = db.selectFrom("pre_credit_access").selectAll();
   if (filter.bankCode !== null) query = query.where("bank_code", "=", filter.bankCode);
   if (filter.productId) {
@@ -168,5 +186,24 @@ export async function listPreCreditAccess(
       eb.or([eb("at", "<", when), eb.and([eb("at", "=", when), eb("id", "<", id)])]),
     );
   }
-  return query.orderBy("at", "desc").orderBy("id", "desc").limit(page.limit).execute();
+  const rows = await query.orderBy("at", "desc").orderBy("id", "desc").limit(page.limit).execute();
+  const county = filter.readerCounty ?? null;
+  if (county === null) return rows.map((row) => ({ ...row, page_after_hidden: false }));
+  const starts = [...new Set(rows.flatMap((row) => (row.page_after ? [row.page_after] : [])))];
+  const ownCounty = new Set(
+    starts.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom("household")
+            .select("uscc")
+            .where("uscc", "in", starts)
+            .where("county_code", "=", county)
+            .execute()
+        ).map((h) => h.uscc),
+  );
+  return rows.map((row) => {
+    const hidden = row.page_after !== null && !ownCounty.has(row.page_after);
+    return { ...row, page_after: hidden ? null : row.page_after, page_after_hidden: hidden };
+  });
 }

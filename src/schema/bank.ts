@@ -31,7 +31,7 @@ import {
 import {
   accessCursorKey,
   listPreCreditAccess,
-  type PreCreditAccessRow,
+  type PreCreditAccessEntry,
 } from "../banks/pre-credit-access.ts";
 import type { PreCreditCandidate } from "../banks/pre-credit-candidates.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
@@ -215,7 +215,7 @@ const BankConsentRef = builder.objectRef<BankConsentRow>("BankConsent").implemen
   }),
 });
 
-const PreCreditAccessRef = builder.objectRef<PreCreditAccessRow>("PreCreditAccess").implement({
+const PreCreditAccessRef = builder.objectRef<PreCreditAccessEntry>("PreCreditAccess").implement({
   description: "One candidate listing by a bank, recorded before any household was read.",
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -229,7 +229,12 @@ const PreCreditAccessRef = builder.objectRef<PreCreditAccessRow>("PreCreditAcces
     first: t.exposeInt("page_first"),
     after: t.exposeString("page_after", {
       nullable: true,
-      description: "The USCC the page started after; null for a first page.",
+      description:
+        "The USCC the page started after; null for a first page, or when afterHidden is true.",
+    }),
+    afterHidden: t.exposeBoolean("page_after_hidden", {
+      description:
+        "To an operator of a county: the page started after a household of another county, whose USCC is withheld.",
     }),
     rowsReturned: t.exposeInt("rows_returned", {
       nullable: true,
@@ -377,7 +382,8 @@ builder.queryFields((t) => ({
   }),
   preCreditAccessLog: t.connection({
     type: PreCreditAccessRef,
-    description: "Every candidate listing, newest first: operators see all, a bank its own.",
+    description:
+      "Every candidate listing, newest first: operators see all (an operator of a county without the USCC of another county's household a page started after), a bank its own.",
     authScopes: { bank: true, operator: true },
     args: {
       bankCode: t.arg.string(),
@@ -390,6 +396,7 @@ builder.queryFields((t) => ({
         {
           bankCode: readableBank(ctx.principal, args.bankCode),
           productId: args.productId == null ? null : String(args.productId),
+          readerCounty: ctx.principal.role === "OPERATOR" ? ctx.principal.countyCode : null,
         },
         { after: decodeCursor(after), limit: first + 1 },
       );

@@ -63,7 +63,8 @@ const CONSENTS = `query ($uscc: String, $inForceOnly: Boolean) {
 const ACCESS_LOG = `query ($bankCode: String, $first: Int, $after: String) {
   preCreditAccessLog(bankCode: $bankCode, first: $first, after: $after) {
     edges { node {
-      bankCode tokenId productId productVersion criteriaHash asOf first after rowsReturned totalCount at
+      bankCode tokenId productId productVersion criteriaHash asOf first after afterHidden rowsReturned
+      totalCount at
     } }
     pageInfo { hasNextPage endCursor }
   }
@@ -580,6 +581,7 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
       asOf: "2026-03-10",
       first: 2,
       after: null,
+      afterHidden: false,
       rowsReturned: 2,
       totalCount: null,
       at: START.toISOString(),
@@ -594,6 +596,29 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
     ]);
     const countyView = ok(await run(erqiOperator, ACCESS_LOG, { bankCode: "OTHERBANK" }));
     expect(countyView.preCreditAccessLog.edges).toHaveLength(1);
+    // An operator of a county sees every listing, but the USCC a page started after only where
+    // the household is of its county: on a product of BANK facts it would tell that the
+    // household consented and met the criteria.
+    const startOf = async (principal: Principal) =>
+      ok(await run(principal, ACCESS_LOG, { bankCode: "ZZBANK" })).preCreditAccessLog.edges.map(
+        (e: { node: { after: string | null; afterHidden: boolean } }) => [
+          e.node.after,
+          e.node.afterHidden,
+        ],
+      );
+    const erqiFlaggedStart = [
+      [H.erqiFlagged, false],
+      [null, false],
+      [null, false],
+    ];
+    expect(await startOf(cityOperator)).toEqual(erqiFlaggedStart);
+    expect(await startOf(erqiOperator)).toEqual(erqiFlaggedStart);
+    expect(await startOf(zzBank)).toEqual(erqiFlaggedStart);
+    expect(await startOf(jinshuiOperator)).toEqual([
+      [null, true],
+      [null, false],
+      [null, false],
+    ]);
     for (const [principal, code] of [
       [householdPrincipal(H.erqiGrowth), "FORBIDDEN"],
       [department, "FORBIDDEN"],
