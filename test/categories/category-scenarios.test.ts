@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadFacts } from "../../src/matching/household-facts.ts";
+import { publishTestPolicy } from "../grants/grant-fixtures.ts";
 import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
 import { runGraphQL } from "../support/graphql.ts";
 import {
@@ -345,6 +346,62 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
         ).publicCategoryRecognitions.edges.map((e: { node: { uscc: string } }) => e.node.uscc);
       expect(await listed("2026-12-31")).toEqual([]);
       expect(await listed("2027-01-01")).toEqual([A]);
+    });
+
+    it("gives the category's benefits from 1 January to 31 December of the third year: entitlements and grant runs follow", async () => {
+      // A 知名 policy (三(二)3 培育政策), granted automatically once a calendar year.
+      await publishTestPolicy(getDb().db, {
+        code: "TEST_FAMOUS_PROMOTION",
+        rule: { "==": [{ var: "category" }, "FAMOUS"] },
+        amount: 1000,
+        examples: [
+          { name: "知名", facts: { category: "FAMOUS" }, expected: "ELIGIBLE" },
+          { name: "无类别", facts: { category: "NONE" }, expected: "INELIGIBLE" },
+        ],
+      });
+      await recognise(getDb(), "2026-11-20", A);
+
+      const entitlement = async (asOf: string) =>
+        (
+          await ok(
+            depsOn(getDb(), "2026-11-20"),
+            householdOf(A),
+            `query($uscc: String!, $asOf: Date) { household(uscc: $uscc) {
+              entitlements(asOf: $asOf) { outcome policy { code } } } }`,
+            { uscc: A, asOf },
+          )
+        ).household.entitlements.find(
+          (e: { policy: { code: string } }) => e.policy.code === "TEST_FAMOUS_PROMOTION",
+        )?.outcome;
+      expect(await entitlement("2026-12-31")).toBe("INELIGIBLE");
+      expect(await entitlement("2027-01-01")).toBe("ELIGIBLE");
+      expect(await entitlement("2029-12-31")).toBe("ELIGIBLE");
+      expect(await entitlement("2030-01-01")).toBe("INELIGIBLE");
+
+      // The grant run decides in SQL over the whole county: the same days.
+      const granted = async (asOf: string) =>
+        (
+          await ok(
+            depsOn(getDb(), asOf),
+            countyOperator(ERQI),
+            `mutation($asOf: Date) { runGrants(asOf: $asOf) { granted } }`,
+            { asOf },
+          )
+        ).runGrants.granted;
+      expect(await granted("2026-12-31")).toBe(0);
+      expect(await granted("2027-01-01")).toBe(1);
+      expect(await granted("2029-12-31")).toBe(1);
+      expect(await granted("2030-01-01")).toBe(0);
+      const grants = await ok(
+        depsOn(getDb(), "2030-01-01"),
+        householdOf(A),
+        `query($uscc: String!) { household(uscc: $uscc) { grants { period category } } }`,
+        { uscc: A },
+      );
+      expect(grants.household.grants).toEqual([
+        { period: "2029", category: "FAMOUS" },
+        { period: "2027", category: "FAMOUS" },
+      ]);
     });
 
     it("expires after 3 years: in force on 31 December of the third year, gone on 1 January", async () => {
