@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { Principal } from "../../src/auth/principal.ts";
 import { drawSample, spotCheckPopulation } from "../../src/categories/category-spot-check.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import { errorCodes, runGraphQL } from "../support/graphql.ts";
@@ -577,6 +578,230 @@ describeEachEngine("名特优新 procedure", (getDb) => {
         { uscc: A },
       );
       expect(errorCodes(notPublic)).toEqual(["UNAUTHENTICATED"]);
+    });
+
+    it("audits the rest of the procedure: consent, decline, withdrawal, rejection, report, review, cancellation, extension, share, spot check", async () => {
+      const culture = department("CULTURE_ZZ");
+      const op = countyOperator(ERQI);
+      const gql = (date: string, who: Principal, query: string, variables?: object) =>
+        ok(depsOn(getDb(), date), who, query, variables as Record<string, unknown>);
+      const recommend = async (uscc: string) =>
+        (
+          await gql("2026-09-01", culture, RECOMMEND, {
+            input: {
+              uscc,
+              category: "QUALITY",
+              conditions: ["QUALITY_3"],
+              evidence: "市级非遗传承人",
+            },
+          })
+        ).recommendForCategory.application.id as string;
+      const HISTORY = `query($id: ID!) { categoryApplication(id: $id) {
+        history { at actor action before after reason } } }`;
+      const historyOf = async (id: string) =>
+        (await gql("2030-01-01", cityOperator, HISTORY, { id })).categoryApplication.history.map(
+          (h: any) => [
+            h.action,
+            h.before?.state ?? null,
+            h.after?.state ?? null,
+            h.actor,
+            h.reason,
+          ],
+        );
+
+      // 部门推荐, consent, approval.
+      const recommended = await recommend(SURVIVOR);
+      await gql("2026-09-02", householdOf(SURVIVOR), CONSENT, { id: recommended, consent: true });
+      const recognition = (await approve(getDb(), "2026-09-03", recommended, op)).recognition.id;
+      expect(await historyOf(recommended)).toEqual([
+        [
+          "category.recommend",
+          null,
+          "AWAITING_CONSENT",
+          "DEPARTMENT:CULTURE_ZZ:dept-CULTURE_ZZ",
+          null,
+        ],
+        [
+          "category.consent",
+          "AWAITING_CONSENT",
+          "SUBMITTED",
+          `HOUSEHOLD:${SURVIVOR}:h-${SURVIVOR}`,
+          null,
+        ],
+        [
+          "category.approve",
+          "SUBMITTED",
+          "APPROVED",
+          `OPERATOR:${ERQI}:op-${ERQI}`,
+          "经走访核实，符合认定条件",
+        ],
+      ]);
+      // Declined.
+      const declined = await recommend(B);
+      await gql("2026-09-02", householdOf(B), CONSENT, {
+        id: declined,
+        consent: false,
+        note: "暂不参加",
+      });
+      expect((await historyOf(declined))[1]).toEqual([
+        "category.decline",
+        "AWAITING_CONSENT",
+        "DECLINED",
+        `HOUSEHOLD:${B}:h-${B}`,
+        "暂不参加",
+      ]);
+      // Withdrawn, then applied again and rejected.
+      const withdrawn = (await apply(getDb(), "2026-09-01", A)).application.id;
+      await gql(
+        "2026-09-02",
+        householdOf(A),
+        `mutation($id: ID!) { withdrawCategoryApplication(applicationId: $id, reason: "材料不全") { state } }`,
+        { id: withdrawn },
+      );
+      expect((await historyOf(withdrawn))[1]).toEqual([
+        "category.withdraw",
+        "SUBMITTED",
+        "WITHDRAWN",
+        `HOUSEHOLD:${A}:h-${A}`,
+        "材料不全",
+      ]);
+      const rejected = (await apply(getDb(), "2026-09-02", A)).application.id;
+      await gql(
+        "2026-09-03",
+        op,
+        `mutation($id: ID!) { rejectCategoryApplication(applicationId: $id, reason: "商标权利人不一致") { state } }`,
+        { id: rejected },
+      );
+      expect((await historyOf(rejected))[1]).toEqual([
+        "category.reject",
+        "SUBMITTED",
+        "REJECTED",
+        `OPERATOR:${ERQI}:op-${ERQI}`,
+        "商标权利人不一致",
+      ]);
+
+      // The annual report, its review, and the cancellation it grounds.
+      const report = (
+        await gql("2027-05-01", householdOf(SURVIVOR), REPORT, { content: "2027年经营正常" })
+      ).submitCategoryReport.id;
+      await gql(
+        "2027-05-02",
+        op,
+        `mutation($id: ID!) { reviewCategoryReport(reportId: $id, confirmed: false, note: "营业收入与税务数据不符") { confirmed } }`,
+        { id: report },
+      );
+      await gql("2027-05-03", op, CANCEL, { id: recognition, ground: "REPORT_NOT_CONFIRMED" });
+      const recognised = await gql(
+        "2027-05-03",
+        op,
+        `query($id: ID!) { categoryRecognition(id: $id) {
+          history { actor action before after reason }
+          reports { history { actor action before after reason } } } }`,
+        { id: recognition },
+      );
+      expect(recognised.categoryRecognition.reports[0].history).toMatchObject([
+        {
+          action: "category.report",
+          actor: `HOUSEHOLD:${SURVIVOR}:h-${SURVIVOR}`,
+          before: null,
+          after: { kind: "ANNUAL", year: 2027, late: false },
+        },
+        {
+          action: "category.report.review",
+          actor: `OPERATOR:${ERQI}:op-${ERQI}`,
+          before: { confirmed: null },
+          after: { confirmed: false },
+          reason: "营业收入与税务数据不符",
+        },
+      ]);
+      expect(recognised.categoryRecognition.history).toMatchObject([
+        { action: "category.recognise", before: null },
+        {
+          action: "category.cancel",
+          actor: `OPERATOR:${ERQI}:op-${ERQI}`,
+          before: { endedOn: null, endReason: null, endGround: null },
+          after: {
+            endedOn: "2027-05-03",
+            endReason: "CANCELLED",
+            endGround: "REPORT_NOT_CONFIRMED",
+          },
+          reason: expect.stringContaining("经审核确认"),
+        },
+      ]);
+
+      // An extension in the last year.
+      const other = usccOf(JINSHUI, 100);
+      const extended = (await recognise(getDb(), "2026-10-20", other)).id;
+      await gql("2029-03-01", countyOperator(JINSHUI), EXTEND, { id: extended, condition: "A" });
+      const extension = await gql(
+        "2029-03-01",
+        cityOperator,
+        `query($id: ID!) { categoryRecognition(id: $id) { history { actor action before after reason } } }`,
+        { id: extended },
+      );
+      expect(extension.categoryRecognition.history[1]).toMatchObject({
+        action: "category.extend",
+        actor: `OPERATOR:${JINSHUI}:op-${JINSHUI}`,
+        before: { validUntil: "2030-01-01" },
+        after: { validUntil: "2033-01-01", condition: "A", on: "2029-03-01" },
+        reason: expect.stringContaining("2029年分型结果为发展型"),
+      });
+
+      // The province's spot check: the draw and a field verification.
+      const drawn = await gql(
+        "2026-12-10",
+        cityOperator,
+        `mutation { drawCategorySpotCheck(year: 2026, seed: "审计") { items { recognitionId } } }`,
+      );
+      const sampled = drawn.drawCategorySpotCheck.items[0].recognitionId;
+      await gql(
+        "2027-01-20",
+        cityOperator,
+        `mutation($id: ID!) { recordCategorySpotCheckResult(year: 2026, recognitionId: $id, confirmed: true, verifiedOn: "2027-01-20", note: "实地核实无误") { confirmed } }`,
+        { id: sampled },
+      );
+      const check = await gql(
+        "2027-01-20",
+        cityOperator,
+        `{ categorySpotCheck(year: 2026) { history { actor action before after reason } } }`,
+      );
+      expect(check.categorySpotCheck.history).toMatchObject([
+        {
+          action: "category.spotcheck.draw",
+          actor: "OPERATOR:CITY:op-city",
+          before: null,
+          after: { year: 2026, seed: "审计", population: 2 },
+        },
+        {
+          action: "category.spotcheck.result",
+          before: { recognitionId: sampled, confirmed: null },
+          after: { recognitionId: sampled, confirmed: true, verifiedOn: "2027-01-20" },
+          reason: "实地核实无误",
+        },
+      ]);
+
+      // The city's share for a county: in the audit log with the share before and after.
+      await gql(
+        "2026-09-01",
+        cityOperator,
+        `mutation { setCategoryQuotaShare(countyCode: "${ERQI}", sharePercent: 7.5, reason: "市局统筹") { limit } }`,
+      );
+      const share = await getDb()
+        .db.selectFrom("audit_log")
+        .select(["actor", "before", "after", "reason", "at"])
+        .where("action", "=", "category.quota.share")
+        .where("entity", "=", "category_quota")
+        .where("entity_id", "=", ERQI)
+        .execute();
+      expect(share).toMatchObject([
+        {
+          actor: "OPERATOR:CITY:op-city",
+          before: { shareBasisPoints: 500 },
+          after: { shareBasisPoints: 750 },
+          reason: "市局统筹",
+        },
+      ]);
+      expect(share[0]?.at).toBeInstanceOf(Date);
     });
 
     it("audits every change of state: who, when, from what to what, and why", async () => {
