@@ -215,6 +215,46 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect((await approve(getDb(), date, ids[2] as string, operator)).refusals).toEqual([]);
     });
 
+    it("counts the base in the latest finished yearly typing run only, not in an ad hoc run", async () => {
+      const { db } = getDb();
+      const operator = countyOperator(ERQI);
+      const quota = async (date: string) =>
+        (await ok(depsOn(getDb(), date), operator, QUOTA)).categoryQuota;
+      expect(await quota("2022-01-10")).toMatchObject({ base: 40, limit: 2 });
+      // An ad hoc run (三(一)2 其他时间安排…不定期分型判定) that types 60 more households.
+      await seedHouseholds(db, growthHouseholds(ERQI, 200, 60), {
+        asOf: "2022-03-01",
+        finishedAt: "2022-03-02T00:00:00Z",
+        kind: "ADHOC",
+      });
+      expect(await quota("2022-03-10")).toMatchObject({
+        base: 40,
+        limit: 2,
+        yearlyRunAsOf: "2021-08-01",
+      });
+      // The next yearly run (集中分型判定) types 40 + 20 of them 成长型/发展型: the base follows.
+      const runId = await seedHouseholds(db, [], {
+        asOf: "2022-08-01",
+        finishedAt: "2022-08-10T00:00:00Z",
+      });
+      await db
+        .insertInto("typing_result")
+        .values(
+          [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(ERQI, 200, 20)].map((h) => ({
+            run_id: runId,
+            uscc: h.uscc,
+            type: h.type as string,
+            codes: [],
+          })),
+        )
+        .execute();
+      expect(await quota("2022-08-20")).toMatchObject({
+        base: 60,
+        limit: 3,
+        yearlyRunAsOf: "2022-08-01",
+      });
+    });
+
     it("lets only a city-wide operator set a share", async () => {
       const result = await runGraphQL(
         depsOn(getDb(), "2026-10-20"),
