@@ -293,6 +293,13 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
     await grant(H.jinshuiLarge, null); // 800 000, all banks
     await grant(H.jinshuiNew, "ZZBANK"); // figures unknown
     // Without consent: erqiSmall (200 000) and erqiFlagged (900 000).
+    // Over 30 listings follow within the minute: lift the bank's limit for them.
+    ok(
+      await run(
+        cityOperator,
+        `mutation { setBankRateLimit(bankCode: "ZZBANK", listingsPerMinute: 100) { bankCode } }`,
+      ),
+    );
     const atLeast300k = await product({ ">=": [REVENUE, 300000] }, "AT-LEAST");
     expect(usccsOf(await list(atLeast300k))).toEqual([H.erqiGrowth, H.jinshuiLarge]);
 
@@ -310,6 +317,10 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
       between: { and: [{ ">": [REVENUE, 199999] }, { "<": [REVENUE, 200001] }] },
       taxProbe: { "<=": [{ var: "taxPaidLastYear" }, 800] },
       staffProbe: { "==": [{ var: "insuredEmployeesLastYear" }, 8] },
+      // Facts named without "var", or read inside arithmetic, call for consent all the same.
+      missingProbe: { "!!": { missing: ["revenueLastYear"] } },
+      presentProbe: { "!": { missing: ["taxPaidLastYear"] } },
+      sumProbe: { "<": [{ "+": [REVENUE, { var: "taxPaidLastYear" }] }, 250000] },
     };
     const ids: Record<string, string> = {};
     for (const [code, criteria] of Object.entries(probes))
@@ -321,6 +332,9 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
       expect(before[code]).not.toContain(H.erqiSmall);
       expect(before[code]).not.toContain(H.erqiFlagged);
       for (const n of nodes) expect(n.consentInForce).toBe(true);
+      // The total count is a query of its own, and masks alike: it counts only what is listed.
+      const counted = ok(await run(zzBank, LIST_COUNTED, { id: ids[code] }));
+      expect([code, counted.preCreditCandidates.totalCount]).toEqual([code, nodes.length]);
     }
     // No difference between thresholds on either side of the unseen figure.
     expect(before.below250k).toEqual(before.below150k);
@@ -330,6 +344,9 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
     expect(before.orPublic).toEqual([H.erqiGrowth]);
     expect(before.notAtLeast250k).toEqual([]);
     expect(before.between).toEqual([]);
+    expect(before.missingProbe).toEqual([H.jinshuiNew]);
+    expect(before.presentProbe).toEqual([H.erqiGrowth, H.jinshuiLarge]);
+    expect(before.sumProbe).toEqual([]);
 
     // The probes are not blind: once erqiSmall consents, they see it.
     await grant(H.erqiSmall, "ZZBANK");
@@ -337,6 +354,7 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
     expect(usccsOf(await list(ids.below150k as string))).not.toContain(H.erqiSmall);
     expect(usccsOf(await list(ids.between as string))).toEqual([H.erqiSmall]);
     expect(usccsOf(await list(ids.taxProbe as string))).toEqual([H.erqiSmall]);
+    expect(usccsOf(await list(ids.sumProbe as string))).toEqual([H.erqiSmall]);
     // erqiFlagged still has given nothing.
     expect(usccsOf(await list(ids.staffProbe as string))).toEqual([]);
   });
