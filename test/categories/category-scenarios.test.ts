@@ -305,8 +305,15 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       ]);
     });
 
-    it("refuses the second household of the county at entry, but not one in another county", async () => {
+    it("refuses the household itself and a second one of the county at entry, but not one in another county", async () => {
       await recognise(getDb(), "2026-10-20", A);
+      // 同一个体工商户只能认定为一个类型: not A again, in another category either.
+      const again = await apply(getDb(), "2026-10-21", A, "EMERGING", ["EMERGING_1"]);
+      expect(refusalCodes(again)).toEqual(["ALREADY_RECOGNISED"]);
+      expect(again.refusals[0].details).toMatchObject({
+        category: "FAMOUS",
+        validUntil: "2030-01-01",
+      });
       const second = await apply(getDb(), "2026-10-21", B, "QUALITY", ["QUALITY_4"]);
       expect(refusalCodes(second)).toEqual(["PROPRIETOR_RECOGNISED_IN_COUNTY"]);
       expect(second.refusals[0].details).toMatchObject({ uscc: A, category: "FAMOUS" });
