@@ -702,4 +702,21 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
     now = new Date(START.getTime() + 600_000);
     expect(errorCodes(await run(zzBank, LIST, { id }))).toEqual(["RATE_LIMITED"]);
   });
+
+  it("holds the limit for listings at the same moment, on as many connections as the pool gives", async () => {
+    const id = await product(GROWING);
+    ok(
+      await run(
+        cityOperator,
+        `mutation { setBankRateLimit(bankCode: "ZZBANK", listingsPerMinute: 3) { bankCode } }`,
+      ),
+    );
+    // On PostgreSQL these run on the pool's connections at once: each listing counts the log
+    // under the bank's lock, so no two take the last slot.
+    const results = await Promise.all(Array.from({ length: 8 }, () => run(zzBank, LIST, { id })));
+    const codes = results.map((r) => errorCodes(r)[0] ?? "OK").sort();
+    expect(codes).toEqual(["OK", "OK", "OK", ...Array(5).fill("RATE_LIMITED")]);
+    const log = ok(await run(cityOperator, ACCESS_LOG, {})).preCreditAccessLog.edges;
+    expect(log).toHaveLength(3);
+  });
 });
