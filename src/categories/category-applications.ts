@@ -411,18 +411,23 @@ export async function withdrawCategoryApplication(
   });
 }
 
-/** 三(二)2 走访核实: an operator of the county records what the visit found. */
+/**
+ * 三(二)2 走访核实: an operator of the county records what the visit found. Without `visitedOn`
+ * the visit is today's (China time, on the same clock reading as the record), so an operator
+ * recording a visit as it happens need not type the date.
+ */
 export async function recordCategoryVisit(
   db: Kysely<Database>,
   principal: Principal,
-  input: { applicationId: string; visitedOn: string; confirmed: boolean; findings: string },
+  input: { applicationId: string; visitedOn: string | null; confirmed: boolean; findings: string },
   now: Date,
 ): Promise<CategoryApplicationRow> {
   requireId(input.applicationId, "applicationId");
   const today = todayInChina(now);
-  if (!isCalendarDate(input.visitedOn) || input.visitedOn > today) {
+  const visitedOn = input.visitedOn ?? today;
+  if (!isCalendarDate(visitedOn) || visitedOn > today) {
     throw new BadInputError(
-      `visitedOn must be a date on or before today (${today}), got "${input.visitedOn}"`,
+      `visitedOn must be a date on or before today (${today}), got "${visitedOn}"`,
       "visitedOn",
     );
   }
@@ -435,9 +440,9 @@ export async function recordCategoryVisit(
       "record a visit",
     );
     requireOperatorFor(principal, application.county_code);
-    if (input.visitedOn < application.entered_on) {
+    if (visitedOn < application.entered_on) {
       throw new BadInputError(
-        `visitedOn ${input.visitedOn} is before the application was entered (${application.entered_on})`,
+        `visitedOn ${visitedOn} is before the application was entered (${application.entered_on})`,
         "visitedOn",
       );
     }
@@ -445,7 +450,7 @@ export async function recordCategoryVisit(
       .insertInto("category_visit")
       .values({
         application_id: application.id,
-        visited_on: input.visitedOn,
+        visited_on: visitedOn,
         confirmed: input.confirmed,
         findings,
         recorded_at: now,
@@ -462,7 +467,7 @@ export async function recordCategoryVisit(
       after: {
         state: application.state,
         visitId: visit.id,
-        visitedOn: input.visitedOn,
+        visitedOn,
         confirmed: input.confirmed,
       },
       reason: findings,

@@ -811,7 +811,11 @@ builder.mutationFields((t) => ({
     authScopes: { operator: true },
     args: {
       applicationId: t.arg.id({ required: true }),
-      visitedOn: t.arg({ type: "Date", required: true }),
+      visitedOn: t.arg({
+        type: "Date",
+        description:
+          "The day of the visit, from the application's entry to today; omitted: today (China time).",
+      }),
       confirmed: t.arg.boolean({ required: true }),
       findings: t.arg.string({ required: true }),
     },
@@ -821,7 +825,7 @@ builder.mutationFields((t) => ({
         ctx.principal,
         {
           applicationId: String(args.applicationId),
-          visitedOn: args.visitedOn,
+          visitedOn: args.visitedOn ?? null,
           confirmed: args.confirmed,
           findings: args.findings,
         },

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
 import { drawSample, spotCheckPopulation } from "../../src/categories/category-spot-check.ts";
 import { describeEachEngine } from "../support/databases.ts";
-import { errorCodes, runGraphQL } from "../support/graphql.ts";
+import { errorCodes, runGraphQL, testDeps } from "../support/graphql.ts";
 import {
   APPLY,
   APPROVE,
@@ -241,6 +241,34 @@ describeEachEngine("名特优新 procedure", (getDb) => {
         state: "REJECTED",
         decisionReason: "走访核实未通过",
       });
+    });
+
+    it("dates a visit recorded without visitedOn today in China, and approves on it", async () => {
+      const id = (await apply(getDb(), "2026-09-03", A)).application.id;
+      // 00:30 in China on 4 September is still 3 September in UTC.
+      const justAfterMidnight = testDeps(getDb(), () => new Date("2026-09-04T00:30:00+08:00"));
+      const visited = await ok(
+        justAfterMidnight,
+        countyOperator(ERQI),
+        `mutation($id: ID!) { recordCategoryVisit(applicationId: $id, confirmed: true, findings: "经营场所、证照与申报材料一致") { visits { visitedOn confirmed } } }`,
+        { id },
+      );
+      expect(visited.recordCategoryVisit.visits).toEqual([
+        { visitedOn: "2026-09-04", confirmed: true },
+      ]);
+      expect((await approve(getDb(), "2026-09-04", id, countyOperator(ERQI))).refusals).toEqual([]);
+
+      // Given, it is checked as before: not before the application's entry, not after today.
+      const other = (await apply(getDb(), "2026-09-03", B)).application.id;
+      for (const visitedOn of ["2026-09-02", "2026-09-05"]) {
+        const refused = await runGraphQL(
+          depsOn(getDb(), "2026-09-04"),
+          countyOperator(ERQI),
+          `mutation($id: ID!, $on: Date) { recordCategoryVisit(applicationId: $id, visitedOn: $on, confirmed: true, findings: "x") { id } }`,
+          { id: other, on: visitedOn },
+        );
+        expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
+      }
     });
 
     it("shows operators the queue of their county, and the quota used and left", async () => {

@@ -220,7 +220,6 @@ const STEPS: Record<string, Step> = {
       id: result(run, "operator-guide.md categoryApplications").categoryApplications.edges.find(
         (e: Data) => e.node.uscc === run.household,
       )?.node.id,
-      visitedOn: run.today,
     }),
   },
   "operator-guide.md approveCategoryApplication": {
