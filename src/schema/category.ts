@@ -708,7 +708,7 @@ builder.queryFields((t) => ({
   categoryUpkeep: t.connection({
     type: UpkeepItemRef,
     description:
-      "Recognitions standing today that need an operator: a missing annual report (due 31 July), a type now 不符合分型条件, a report or spot check not confirmed — or in their last year. In USCC order.",
+      "Recognitions standing today that need an operator: a ground to cancel (CategoryCancelGround: a missing annual report (due 31 July), no longer 在册, a type now 不符合分型条件, an unrepaired fine in the last 2 years, a dishonest-debtor proprietor, a report or spot check not confirmed) — or in their last year. In USCC order.",
     authScopes: { operator: true },
     args: { countyCode: t.arg.string() },
     resolve: async (_root, args, ctx) => {
