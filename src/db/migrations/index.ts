@@ -8,6 +8,7 @@ import * as policies from "./20261127T231000000Z-policies.ts";
 import * as grants from "./20261127T232000000Z-grants.ts";
 import * as categories from "./20261127T233000000Z-categories.ts";
 import * as bankPreCredit from "./20261127T234000000Z-bank-pre-credit.ts";
+import * as codeCollation from "./20261128T030000000Z-code-collation.ts";
 
 /** Every migration, listed statically so that bundling or a moved folder cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "20261127T232000000Z-grants": grants,
   "20261127T233000000Z-categories": categories,
   "20261127T234000000Z-bank-pre-credit": bankPreCredit,
+  "20261128T030000000Z-code-collation": codeCollation,
 };
