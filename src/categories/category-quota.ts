@@ -20,7 +20,10 @@ export type CategoryQuotaRow = Selectable<CategoryQuotaTable>;
 
 export interface CountyQuota {
   countyCode: string;
-  /** The latest finished YEARLY typing run (集中分型判定), or null before the first one. */
+  /**
+   * The finished YEARLY typing run (集中分型判定) of the latest as-of date (latestYearlyRun), or
+   * null before the first one.
+   */
   yearlyRun: { id: string; asOf: string } | null;
   /** 成长型 plus 发展型 households of the county in that run. */
   base: number;

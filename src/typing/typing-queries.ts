@@ -39,13 +39,19 @@ export async function currentTypingRun(db: Kysely<Database>): Promise<TypingRunR
     .executeTakeFirst();
 }
 
-/** 三(一)2 分型周期: the latest finished YEARLY run (the 名特优新 quota's base), or undefined. */
+/**
+ * 三(一)2 分型周期: the finished YEARLY run of the latest as-of date (the 名特优新 quota's base,
+ * 三(二)1 以每年个体工商户集中分型判定数量为基准), or undefined. By date, not by finish time: an
+ * older year run again later does not displace the newer year; a year run again (same date)
+ * replaces its earlier run.
+ */
 export async function latestYearlyRun(db: Kysely<Database>): Promise<TypingRunRow | undefined> {
   return db
     .selectFrom("typing_run")
     .selectAll()
     .where("kind", "=", "YEARLY")
     .where("finished_at", "is not", null)
+    .orderBy("as_of", "desc")
     .orderBy("finished_at", "desc")
     .orderBy("id", "desc")
     .limit(1)

@@ -5,6 +5,7 @@ import { loadFacts } from "../../src/matching/household-facts.ts";
 import { publishTestPolicy } from "../grants/grant-fixtures.ts";
 import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
 import { runGraphQL } from "../support/graphql.ts";
+import { insertHouseholds } from "../support/households.ts";
 import {
   APPROVE,
   apply,
@@ -251,6 +252,53 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect(await quota("2022-08-20")).toMatchObject({
         base: 60,
         limit: 3,
+        yearlyRunAsOf: "2022-08-01",
+      });
+    });
+
+    it("takes the base from the yearly run of the latest as-of date, even when an older year is run again later", async () => {
+      const { db } = getDb();
+      const operator = countyOperator(ERQI);
+      const quota = async (date: string) =>
+        (await ok(depsOn(getDb(), date), operator, QUOTA)).categoryQuota;
+      /** A finished YEARLY run as of `asOf` typing `count` households of 二七区 成长型/发展型. */
+      const yearlyRun = async (asOf: string, finishedAt: string, count: number) => {
+        const runId = await seedHouseholds(db, [], { asOf, finishedAt });
+        await db
+          .insertInto("typing_result")
+          .values(
+            growthHouseholds(ERQI, 1, count).map((h) => ({
+              run_id: runId,
+              uscc: h.uscc,
+              type: h.type as string,
+              codes: [],
+            })),
+          )
+          .execute();
+      };
+      await insertHouseholds(
+        db,
+        growthHouseholds(ERQI, 41, 60).map((h) => ({ uscc: h.uscc })),
+      );
+      // The 2021 yearly run (40, from beforeEach), then the 2022 one (60).
+      await yearlyRun("2022-08-01", "2022-08-10T00:00:00Z", 60);
+      expect(await quota("2022-08-20")).toMatchObject({
+        base: 60,
+        limit: 3,
+        yearlyRunAsOf: "2022-08-01",
+      });
+      // 2021 typed again afterwards (finished last, 100 households): 2022 stays the base.
+      await yearlyRun("2021-08-01", "2022-09-01T00:00:00Z", 100);
+      expect(await quota("2022-09-10")).toMatchObject({
+        base: 60,
+        limit: 3,
+        yearlyRunAsOf: "2022-08-01",
+      });
+      // 2022 typed again (same date, finished later, 80 households): the newer run of it counts.
+      await yearlyRun("2022-08-01", "2022-09-15T00:00:00Z", 80);
+      expect(await quota("2022-09-20")).toMatchObject({
+        base: 80,
+        limit: 4,
         yearlyRunAsOf: "2022-08-01",
       });
     });
