@@ -98,20 +98,23 @@ export async function spotCheckItems(
 
 /**
  * A city-wide operator draws the year's sample (once: a second draw could be used to pick a
- * friendlier sample). Without a seed, 128 random bits are used; either way the seed is recorded.
+ * friendlier sample). Without a year, the current one in China: the draw follows the year's
+ * recognitions (三(二)2 11月底前完成分类). Without a seed, 128 random bits are used; either way the
+ * seed is recorded.
  */
 export async function drawCategorySpotCheck(
   db: Kysely<Database>,
   principal: Principal,
-  input: { year: number; seed?: string | null | undefined },
+  input: { year?: number | null | undefined; seed?: string | null | undefined },
   now: Date,
 ): Promise<CategorySpotCheckRow> {
   if (principal.role !== "OPERATOR" || principal.countyCode !== null) {
     throw new ForbiddenError("only a city-wide operator draws the spot check");
   }
   const today = todayInChina(now);
-  if (!Number.isInteger(input.year) || input.year < 2000 || input.year > yearOf(today)) {
-    throw new BadInputError(`year must be a past or the current year, got ${input.year}`, "year");
+  const year = input.year ?? yearOf(today);
+  if (!Number.isInteger(year) || year < 2000 || year > yearOf(today)) {
+    throw new BadInputError(`year must be a past or the current year, got ${year}`, "year");
   }
   const seed =
     input.seed == null
@@ -119,12 +122,12 @@ export async function drawCategorySpotCheck(
       : requireText(input.seed, "seed", "the seed", 200);
   try {
     return await db.transaction().execute(async (trx) => {
-      const population = await spotCheckPopulation(trx, input.year);
+      const population = await spotCheckPopulation(trx, year);
       const sample = drawSample(population, seed);
       const check = await trx
         .insertInto("category_spot_check")
         .values({
-          year: input.year,
+          year,
           seed,
           population: population.length,
           sample_size: sample.length,
@@ -158,7 +161,7 @@ export async function drawCategorySpotCheck(
         entityId: check.id,
         before: null,
         after: {
-          year: input.year,
+          year,
           seed,
           population: population.length,
           sample: sample.map((m) => m.uscc),
@@ -169,7 +172,7 @@ export async function drawCategorySpotCheck(
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ConflictError(`the spot check for ${input.year} has already been drawn`);
+      throw new ConflictError(`the spot check for ${year} has already been drawn`);
     }
     throw error;
   }
@@ -177,29 +180,37 @@ export async function drawCategorySpotCheck(
 
 /**
  * The field verification's result for one sampled recognition, by an operator of its county or the
- * city. Not confirmed: listed for cancellation on SPOT_CHECK_FAILED.
+ * city. Not confirmed: listed for cancellation on SPOT_CHECK_FAILED. Without a year, the sample the
+ * recognition can be in: that of the year it was made (the population of a year's draw), so a
+ * verification recorded in the next year needs no year either. Without `verifiedOn`, today in
+ * China (on the same clock reading as the record), for a result recorded as it is found.
  */
 export async function recordSpotCheckResult(
   db: Kysely<Database>,
   principal: Principal,
   input: {
-    year: number;
+    year?: number | null | undefined;
     recognitionId: string;
     confirmed: boolean;
-    verifiedOn: string;
+    verifiedOn?: string | null | undefined;
     note: string;
   },
   now: Date,
 ): Promise<CategorySpotCheckItemRow> {
   requireId(input.recognitionId, "recognitionId");
   const today = todayInChina(now);
-  if (!isCalendarDate(input.verifiedOn) || input.verifiedOn > today) {
-    throw new BadInputError(`verifiedOn must be a date on or before ${today}`, "verifiedOn");
+  const verifiedOn = input.verifiedOn ?? today;
+  if (!isCalendarDate(verifiedOn) || verifiedOn > today) {
+    throw new BadInputError(
+      `verifiedOn must be a date on or before ${today}, got "${verifiedOn}"`,
+      "verifiedOn",
+    );
   }
   const note = requireText(input.note, "note", "what the field verification found");
   return db.transaction().execute(async (trx) => {
-    const check = await getSpotCheck(trx, input.year);
-    if (!check) throw new NotFoundError(`no spot check drawn for ${input.year}`);
+    const year = input.year ?? (await yearRecognised(trx, input.recognitionId));
+    const check = await getSpotCheck(trx, year);
+    if (!check) throw new NotFoundError(`no spot check drawn for ${year}`);
     const item = await trx
       .selectFrom("category_spot_check_item as i")
       .innerJoin("household as h", "h.uscc", "i.uscc")
@@ -210,9 +221,7 @@ export async function recordSpotCheckResult(
       .forUpdate("i")
       .executeTakeFirst();
     if (!item) {
-      throw new NotFoundError(
-        `recognition ${input.recognitionId} is not in the ${input.year} sample`,
-      );
+      throw new NotFoundError(`recognition ${input.recognitionId} is not in the ${year} sample`);
     }
     requireOperatorFor(principal, item.county_code);
     await trx
@@ -220,7 +229,7 @@ export async function recordSpotCheckResult(
       .set({
         confirmed: input.confirmed,
         note,
-        verified_on: input.verifiedOn,
+        verified_on: verifiedOn,
         verified_at: now,
         verified_by: actorOf(principal),
       })
@@ -236,7 +245,7 @@ export async function recordSpotCheckResult(
       after: {
         recognitionId: item.recognition_id,
         confirmed: input.confirmed,
-        verifiedOn: input.verifiedOn,
+        verifiedOn,
       },
       reason: note,
     });
@@ -244,9 +253,20 @@ export async function recordSpotCheckResult(
       ...item,
       confirmed: input.confirmed,
       note,
-      verified_on: input.verifiedOn,
+      verified_on: verifiedOn,
       verified_at: now,
       verified_by: actorOf(principal),
     };
   });
+}
+
+/** The year a recognition was made in, whose spot check alone can sample it. */
+async function yearRecognised(db: Kysely<Database>, recognitionId: string): Promise<number> {
+  const recognition = await db
+    .selectFrom("category_recognition")
+    .select("recognized_on")
+    .where("id", "=", recognitionId)
+    .executeTakeFirst();
+  if (!recognition) throw new NotFoundError(`no recognition ${recognitionId}`);
+  return yearOf(recognition.recognized_on);
 }

@@ -976,7 +976,12 @@ builder.mutationFields((t) => ({
     description:
       "三(二)2 按照3%的比例进行抽查: a city-wide operator draws the year's sample, once; the seed (given or random) is recorded.",
     authScopes: { cityOperator: true },
-    args: { year: t.arg.int({ required: true }), seed: t.arg.string() },
+    args: {
+      year: t.arg.int({
+        description: "The year of the recognitions; omitted: this year (China time).",
+      }),
+      seed: t.arg.string(),
+    },
     resolve: (_root, args, ctx) =>
       drawCategorySpotCheck(ctx.db, ctx.principal, { year: args.year, seed: args.seed }, ctx.now()),
   }),
@@ -985,10 +990,16 @@ builder.mutationFields((t) => ({
     description: "The field verification's result for one sampled recognition.",
     authScopes: { operator: true },
     args: {
-      year: t.arg.int({ required: true }),
+      year: t.arg.int({
+        description:
+          "The sample's year; omitted: the year the recognition was made, the only sample it can be in.",
+      }),
       recognitionId: t.arg.id({ required: true }),
       confirmed: t.arg.boolean({ required: true }),
-      verifiedOn: t.arg({ type: "Date", required: true }),
+      verifiedOn: t.arg({
+        type: "Date",
+        description: "The day of the verification, up to today; omitted: today (China time).",
+      }),
       note: t.arg.string({ required: true }),
     },
     resolve: (_root, args, ctx) => {

@@ -572,6 +572,89 @@ describeEachEngine("名特优新 procedure", (getDb) => {
         [failed.uscc, ["SPOT_CHECK_FAILED"]],
       ]);
     });
+    it("draws this year's sample without a year, and records a verification without year or date", async () => {
+      // 40 recognitions made on 1 January 2026 and 40 on 1 January 2027 (二七区, 金水区).
+      const recognitions = (county: string, year: number) =>
+        Array.from({ length: 40 }, (_, i) => ({
+          uscc: usccOf(county, 100 + i),
+          category: "FAMOUS",
+          recognized_on: `${year}-01-01`,
+          valid_from: `${year + 1}-01-01`,
+          valid_until: `${year + 4}-01-01`,
+          ended_on: null,
+          end_reason: null,
+        }));
+      await getDb()
+        .db.insertInto("category_recognition")
+        .values([...recognitions(ERQI, 2026), ...recognitions(JINSHUI, 2027)])
+        .execute();
+      // 00:30 in China on 1 January 2027 is still 2026 in UTC: the draw is of 2027.
+      const newYear = testDeps(getDb(), () => new Date("2027-01-01T00:30:00+08:00"));
+      const drawn = (
+        await ok(
+          newYear,
+          cityOperator,
+          `mutation { drawCategorySpotCheck(seed: "s") { year population items { uscc recognitionId } } }`,
+        )
+      ).drawCategorySpotCheck;
+      expect(drawn).toMatchObject({ year: 2027, population: 40 });
+      expect(drawn.items[0].uscc.slice(2, 8)).toBe(JINSHUI);
+      const thisYear = drawn.items[0];
+      const last = (
+        await ok(
+          newYear,
+          cityOperator,
+          `mutation { drawCategorySpotCheck(year: 2026, seed: "s") { year population items { uscc recognitionId } } }`,
+        )
+      ).drawCategorySpotCheck;
+      expect(last).toMatchObject({ year: 2026, population: 40 });
+      const lastYear = last.items[0];
+
+      const RECORD = `mutation($id: ID!) { recordCategorySpotCheckResult(recognitionId: $id, confirmed: false, note: "实地无经营") { recognitionId confirmed verifiedOn } }`;
+      // 00:30 in China on 2 January 2028 is still 1 January in UTC.
+      const justAfterMidnight = testDeps(getDb(), () => new Date("2028-01-02T00:30:00+08:00"));
+      for (const item of [thisYear, lastYear]) {
+        const recorded = await ok(justAfterMidnight, cityOperator, RECORD, {
+          id: item.recognitionId,
+        });
+        expect(recorded.recordCategorySpotCheckResult).toEqual({
+          recognitionId: item.recognitionId,
+          confirmed: false,
+          verifiedOn: "2028-01-02",
+        });
+      }
+      const check = async (year: number) =>
+        (
+          await ok(
+            depsOn(getDb(), "2028-01-02"),
+            cityOperator,
+            `query($year: Int!) { categorySpotCheck(year: $year) { items { recognitionId confirmed verifiedOn } } }`,
+            { year },
+          )
+        ).categorySpotCheck.items.filter((i: any) => i.confirmed !== null);
+      expect(await check(2027)).toEqual([
+        { recognitionId: thisYear.recognitionId, confirmed: false, verifiedOn: "2028-01-02" },
+      ]);
+      expect(await check(2026)).toEqual([
+        { recognitionId: lastYear.recognitionId, confirmed: false, verifiedOn: "2028-01-02" },
+      ]);
+
+      // Given, they are checked as before: a sample of the year named, a day up to today.
+      const refused = async (variables: Record<string, unknown>) =>
+        errorCodes(
+          await runGraphQL(
+            depsOn(getDb(), "2028-01-02"),
+            cityOperator,
+            `mutation($id: ID!, $year: Int, $on: Date) { recordCategorySpotCheckResult(year: $year, recognitionId: $id, confirmed: true, verifiedOn: $on, note: "x") { confirmed } }`,
+            variables,
+          ),
+        );
+      expect(await refused({ id: thisYear.recognitionId, on: "2028-01-03" })).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+      expect(await refused({ id: thisYear.recognitionId, year: 2026 })).toEqual(["NOT_FOUND"]);
+      expect(await refused({ id: randomUUID() })).toEqual(["NOT_FOUND"]);
+    });
   });
 
   describe("public notice and audit", () => {

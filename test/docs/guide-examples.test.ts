@@ -17,7 +17,8 @@ import { type GuideExample, guideExamples } from "./guide-examples.ts";
  * or with the error a block is marked with (`<!-- expect-error: CODE -->`) — without refusals,
  * and each query with data: every root field non-null, a list with an item, a connection with an
  * edge. Variables come from the guides (`# variables: {…}`, or a JSON block right after) and, for
- * ids and today's dates, from STEPS below; `<!-- token: none -->` runs a block without a token.
+ * ids the guide leaves as `"…"`, from STEPS below: every other value, dates included, is run as
+ * written, so that it works on any day; `<!-- token: none -->` runs a block without a token.
  */
 
 const GUIDES: { file: string; role: string }[] = [
@@ -58,7 +59,7 @@ interface Run {
 interface Step {
   /** What the example presupposes that the demo does not have, made first (through the API). */
   setup?: (run: Run) => Promise<void>;
-  /** Values known only when the example runs (ids, today's dates); they replace the guide's. */
+  /** Values known only when the example runs (ids): they fill in what the guide leaves as "…". */
   variables?: (run: Run) => Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
@@ -265,16 +266,11 @@ const STEPS: Record<string, Step> = {
       id: result(run, "household-guide.md submitCategoryReport").submitCategoryReport.id,
     }),
   },
-  "operator-guide.md drawCategorySpotCheck": {
-    // The recognitions made this year: the one approved above.
-    variables: (run) => ({ year: yearOfRun(run) }),
-  },
   "operator-guide.md recordCategorySpotCheckResult": {
+    // The draw is of this year's recognitions, as written: the one approved above.
     variables: (run) => ({
-      year: yearOfRun(run),
       id: result(run, "operator-guide.md drawCategorySpotCheck").drawCategorySpotCheck.items[0]
         ?.recognitionId,
-      verifiedOn: run.today,
     }),
   },
   "operator-guide.md revokeGrant": {
@@ -362,7 +358,12 @@ describeEachEngine("the guides' examples against the demo", (getDb) => {
     it(`${example.file}:${example.line} ${example.key}`, async () => {
       const step = STEPS[example.key] ?? {};
       await step.setup?.(run);
-      const variables = { ...example.variables, ...(await step.variables?.(run)) };
+      const filled = (await step.variables?.(run)) ?? {};
+      const replaced = Object.keys(filled).filter(
+        (name) => example.variables?.[name] !== undefined && example.variables[name] !== "…",
+      );
+      expect(replaced, "guide values STEPS replace (the example must work as written)").toEqual([]);
+      const variables = { ...example.variables, ...filled };
       const missing = example.requiredVariables.filter(
         (name) => variables[name] === undefined || variables[name] === "…",
       );
