@@ -65,7 +65,7 @@ export interface EligibilitySubject {
   uscc: string;
   status: string;
   countyCode: string;
-  /** The current type (latest finished run, or the correction in force); null: never typed. */
+  /** The current type (the current run's, or the correction in force); null: never typed. */
   type: string | null;
   proprietorGroups: readonly string[];
   proprietorDishonestDebtor: boolean;

@@ -69,7 +69,7 @@ export function upkeepOf(r: RecognitionDates, facts: UpkeepFacts, date: string):
   // 三(二)2 于每年7月底前完成信息报告.
   if (missing.length > 0) grounds.push("MISSING_REPORT");
   // 三(二)2 是否继续符合分型和分类基础标准进行确认。对已不符合标准的，取消认定: what entry
-  // required still holds — in the register (三(一)1), not 不符合分型条件 in the latest run, and the
+  // required still holds — in the register (三(一)1), not 不符合分型条件 in the current run, and the
   // classification base standard's A and B (三(二)1) as of the date.
   if (facts.status !== "ACTIVE") grounds.push("NOT_REGISTERED");
   if (facts.type === "NOT_CLASSIFIABLE") grounds.push("NOT_CLASSIFIABLE");

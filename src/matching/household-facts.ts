@@ -31,11 +31,11 @@ export type HouseholdSuspensionRow = Selectable<HouseholdSuspensionTable>;
 export type HouseholdPenaltyRow = Selectable<HouseholdPenaltyTable>;
 export type CategoryRecognitionRow = Selectable<CategoryRecognitionTable>;
 
-/** The type in force for a household: the latest finished run's, unless a correction stands. */
+/** The type in force for a household: the current run's (currentTypingRunId), unless a correction stands. */
 export interface CurrentTyping {
   /** The type in force. */
   type: string;
-  /** The household's result in the latest finished typing run, or null when that run has none. */
+  /** The household's result in the current typing run, or null when that run has none. */
   run: { runId: string; type: string; codes: readonly string[] } | null;
   /**
    * The accepted objection's corrected type, present only while the household's facts are
@@ -53,7 +53,7 @@ export interface HouseholdSnapshot {
   suspensions: readonly HouseholdSuspensionRow[];
   /** By seq. */
   penalties: readonly HouseholdPenaltyRow[];
-  /** Null when the household has neither a result in the latest finished run nor a correction. */
+  /** Null when the household has neither a result in the current run nor a correction. */
   typing: CurrentTyping | null;
   /** By valid_from. */
   recognitions: readonly CategoryRecognitionRow[];
@@ -183,7 +183,7 @@ export function factsOf(snapshot: HouseholdSnapshot, asOf: string): HouseholdFac
   // contract "yearly": a year that is absent is unknown, not zero.
   const figures = snapshot.years.find((y) => y.year === lastYear);
   return {
-    // 三(一)2 分型方式 / 异议处理: the latest finished run's result, or the correction in force.
+    // 三(一)2 分型方式 / 异议处理: the current run's result, or the correction in force.
     type: snapshot.typing?.type ?? null,
     // 三(二)1: 认定有效期3年 — the category of the recognition in force, else none.
     category: recognitionOn(snapshot.recognitions, asOf)?.category ?? NO_CATEGORY,
@@ -226,14 +226,21 @@ export function factsOf(snapshot: HouseholdSnapshot, asOf: string): HouseholdFac
 }
 
 /**
- * The id of the current typing run: the latest finished one (a run without finished_at never
- * happened), ties broken by id. A scalar subquery, so PostgreSQL evaluates it once per query.
+ * The id of the current typing run (三(一)2 分型方式: the results the 名录 shows until the next
+ * 分型判定): the finished run (a run without finished_at never happened) of the latest as-of date,
+ * of two with the same date the one finished last, then by id. By date, not by finish time: an
+ * older date typed again later (a correction of last year's run, a look back) does not replace
+ * the types of a newer date; the same date typed again does. Every reader of the type in force
+ * (loadSnapshots, factsRelation, the public lookup) takes it from here. An uncorrelated scalar
+ * subquery, so PostgreSQL evaluates it once per query; typing_run has a few rows a year, so the
+ * scan and top-1 sort it takes are as cheap as an index probe.
  */
 export function currentTypingRunId(db: Kysely<Database>) {
   return db
     .selectFrom("typing_run")
     .select("id")
     .where("finished_at", "is not", null)
+    .orderBy("as_of", "desc")
     .orderBy("finished_at", "desc")
     .orderBy("id", "desc")
     .limit(1);

@@ -131,7 +131,7 @@ function countsOf(run: TypingRunRow): TypingCounts {
 
 export const TypingRunRef = builder.objectRef<TypingRunRow>("TypingRun").implement({
   description:
-    "A typing run (分型判定) as of a date. Current: the latest finished run. A run without finishedAt never took effect.",
+    "A typing run (分型判定) as of a date. Current: the finished run of the latest as-of date (of two with the same date, the one finished last). A run without finishedAt never took effect.",
   fields: (t) => ({
     id: t.exposeID("id"),
     asOf: t.field({ type: "Date", resolve: (r) => r.as_of }),
@@ -393,7 +393,8 @@ builder.objectFields(HouseholdRef, (t) => ({
   }),
   typingHistory: t.field({
     type: [HouseholdTypingRef],
-    description: "Its results in earlier runs (not the current one), newest first.",
+    description:
+      "Its results in the other finished runs (not the current one), the latest as-of date first (of two with the same date, the one finished last).",
     args: { first: t.arg.int({ defaultValue: 20 }) },
     resolve: async (h, args, ctx) => {
       const first = args.first ?? 20;

@@ -18,8 +18,9 @@ import type { TypingStandard } from "./typing-standard.ts";
  * Everything a run writes — the standard version it applies, its run row, one result per
  * household (one INSERT … SELECT, or one per USCC range when batched), finished_at, the counts
  * and the audit entry — is written in one transaction. Until it commits the previous run stays
- * current (the current run is the latest finished one), so a run that fails or is killed changes
- * nothing; a failure the process lives to see is noted as an unfinished run with its error.
+ * current, so a run that fails or is killed changes nothing; a failure the process lives to see
+ * is noted as an unfinished run with its error. Once it commits it is current unless a run of a
+ * later as-of date has finished (currentTypingRunId).
  * Runs wait for each other (an advisory lock), and the same date with the same standard and
  * data gives the same results.
  */

@@ -4,9 +4,9 @@ import { currentTypingRunId } from "../matching/household-facts.ts";
 import type { TypingRunRow } from "./run-typing.ts";
 
 /**
- * Reading typing runs and results. The current run is the latest finished one (household-facts.ts
- * currentTypingRunId); a household's type in force is its result there, unless an accepted
- * objection's correction stands (its facts_changed_at equals the household's).
+ * Reading typing runs and results. The current run is the finished one of the latest as-of date
+ * (household-facts.ts currentTypingRunId); a household's type in force is its result there, unless
+ * an accepted objection's correction stands (its facts_changed_at equals the household's).
  */
 
 export interface TypingResultRow {
@@ -30,7 +30,7 @@ export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 }
 
-/** The current run: the latest finished one, or undefined before any. */
+/** The current run: the finished one of the latest as-of date (currentTypingRunId), or undefined before any. */
 export async function currentTypingRun(db: Kysely<Database>): Promise<TypingRunRow | undefined> {
   return db
     .selectFrom("typing_run")
@@ -85,7 +85,11 @@ export async function listTypingRuns(
   return rows.map(({ keyset_at, ...run }) => ({ ...run, keyset: { at: keyset_at, id: run.id } }));
 }
 
-/** The household's results in finished runs, newest run first (one primary-key probe per run). */
+/**
+ * The household's results in finished runs, newest first in the current run's order (as-of date,
+ * then finish, then id), so that the result in the current run comes before any other (one
+ * primary-key probe per run).
+ */
 export async function typingResultsOf(
   db: Kysely<Database>,
   uscc: string,
@@ -99,6 +103,7 @@ export async function typingResultsOf(
     .selectAll("r")
     .select(["t.type as result_type", "t.codes as result_codes"])
     .where("r.finished_at", "is not", null)
+    .orderBy("r.as_of", "desc")
     .orderBy("r.finished_at", "desc")
     .orderBy("r.id", "desc")
     .limit(limit)

@@ -3,6 +3,8 @@ import { beforeEach, expect, it } from "vitest";
 import { FACTS } from "../../src/matching/fact-catalog.ts";
 import { factsRelation, SQL_TYPE_OF_FACT_TYPE } from "../../src/matching/facts-relation.ts";
 import { loadFacts, loadSnapshots } from "../../src/matching/household-facts.ts";
+import { lookupTyping } from "../../src/typing/lookup-typing.ts";
+import { currentTypingOf, currentTypingRun } from "../../src/typing/typing-queries.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import { insertHouseholdRecords, insertTypingState } from "../support/household-arbitraries.ts";
 import { caseUscc, FACTS_CASES } from "./facts-boundary-cases.ts";
@@ -122,9 +124,9 @@ describeEachEngine("factsRelation and loadFacts", (getDb) => {
     expect(typed).not.toMatch(/household_penalty|household_suspension|category_recognition/);
   });
 
-  // 三(一)2: the latest finished run's result; an accepted objection's correction while the facts
-  // are unchanged (timestamps compared to the microsecond, whatever the zone they are written in).
-  it("takes the type from the latest finished run or the correction in force", async () => {
+  // 三(一)2: the current run's result; an accepted objection's correction while the facts are
+  // unchanged (timestamps compared to the microsecond, whatever the zone they are written in).
+  it("takes the type from the current run or the correction in force", async () => {
     const { db } = getDb();
     const [a, b, c, d, e] = [1, 2, 3, 4, 5].map((n) => ({
       ...(FACTS_CASES[0]?.record ?? ({} as never)),
@@ -200,6 +202,90 @@ describeEachEngine("factsRelation and loadFacts", (getDb) => {
       type: "GROWTH",
       run: { runId: RUN_NEW, type: "SURVIVAL", codes: [] },
       correction: { objectionId: OBJECTION, type: "GROWTH" },
+    });
+  });
+
+  // 三(一)2 分型周期: the run of the latest as-of date is current, whatever ran after it.
+  it("keeps the newer year's types current when an older year is typed again after it", async () => {
+    const { db } = getDb();
+    const [a, b] = [1, 2].map((n) => ({
+      ...(FACTS_CASES[0]?.record ?? ({} as never)),
+      uscc: caseUscc(300 + n),
+    }));
+    if (!a || !b) throw new Error("no households");
+    await insertHouseholdRecords(db, [a, b]);
+    const run = (id: number, asOf: string, finishedAt: string | null) => ({
+      id: `00000000-0000-4000-8000-0000000001${String(id).padStart(2, "0")}`,
+      asOf,
+      finishedAt,
+    });
+    const Y2025 = run(1, "2025-08-01", "2025-08-02 00:00:00+00");
+    // 2024 typed again after 2025, finished last; and a 2026 run that never finished.
+    const Y2024_AGAIN = run(2, "2024-08-01", "2025-09-01 00:00:00+00");
+    const Y2026_UNFINISHED = run(3, "2026-08-01", null);
+    await insertTypingState(db, {
+      factsChangedAt: {},
+      runs: [Y2025, Y2024_AGAIN, Y2026_UNFINISHED],
+      results: [
+        { runId: Y2025.id, uscc: a.uscc, type: "GROWTH", codes: ["GROWTH_D"] },
+        { runId: Y2024_AGAIN.id, uscc: a.uscc, type: "SURVIVAL", codes: ["SURVIVAL_AGE"] },
+        { runId: Y2026_UNFINISHED.id, uscc: a.uscc, type: "DEVELOPMENT", codes: [] },
+        // Typed in 2024 only: not typed by the current run.
+        { runId: Y2024_AGAIN.id, uscc: b.uscc, type: "GROWTH", codes: [] },
+      ],
+      corrections: [],
+      recognitions: [],
+    });
+    /** The type in force and its run, by every reader: SQL, JS, the typing queries, the lookup. */
+    const inForce = async () => {
+      const rows = await db
+        .selectFrom(factsRelation(db, "2025-10-01").as("f"))
+        .select(["f.uscc", "f.type"])
+        .orderBy("f.uscc")
+        .execute();
+      const loaded = await loadFacts(db, [a.uscc, b.uscc], "2025-10-01");
+      const snapshot = (await loadSnapshots(db, [a.uscc])).get(a.uscc)?.typing;
+      const typing = await currentTypingOf(db, a.uscc);
+      const [lookedUp] = await lookupTyping(db, { uscc: a.uscc });
+      return {
+        sql: Object.fromEntries(rows.map((r) => [r.uscc, r.type])),
+        js: Object.fromEntries([...loaded].map(([uscc, f]) => [uscc, f.type])),
+        snapshotRun: snapshot?.run?.runId,
+        currentRun: (await currentTypingRun(db))?.id,
+        resultRun: typing.result?.run.id,
+        lookup: [lookedUp?.type, lookedUp?.asOf],
+      };
+    };
+    expect(await inForce()).toEqual({
+      sql: { [a.uscc]: "GROWTH", [b.uscc]: null },
+      js: { [a.uscc]: "GROWTH", [b.uscc]: null },
+      snapshotRun: Y2025.id,
+      currentRun: Y2025.id,
+      resultRun: Y2025.id,
+      lookup: ["GROWTH", "2025-08-01"],
+    });
+
+    // 2025 typed again (the same date, finished later): that run is current.
+    const Y2025_AGAIN = run(4, "2025-08-01", "2025-10-01 00:00:00+00");
+    // Finished at the same instant as it: the id decides.
+    const Y2025_TIE = run(5, "2025-08-01", "2025-10-01 00:00:00+00");
+    await insertTypingState(db, {
+      factsChangedAt: {},
+      runs: [Y2025_AGAIN, Y2025_TIE],
+      results: [
+        { runId: Y2025_AGAIN.id, uscc: a.uscc, type: "SURVIVAL", codes: [] },
+        { runId: Y2025_TIE.id, uscc: a.uscc, type: "DEVELOPMENT", codes: ["DEVELOPMENT_D"] },
+      ],
+      corrections: [],
+      recognitions: [],
+    });
+    expect(await inForce()).toEqual({
+      sql: { [a.uscc]: "DEVELOPMENT", [b.uscc]: null },
+      js: { [a.uscc]: "DEVELOPMENT", [b.uscc]: null },
+      snapshotRun: Y2025_TIE.id,
+      currentRun: Y2025_TIE.id,
+      resultRun: Y2025_TIE.id,
+      lookup: ["DEVELOPMENT", "2025-08-01"],
     });
   });
 

@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
 import { importHouseholds } from "../../src/ingest/import-households.ts";
+import { factsRelation } from "../../src/matching/facts-relation.ts";
 import { loadFacts } from "../../src/matching/household-facts.ts";
 import { DEFAULT_STANDARDS_DIR } from "../../src/typing/load-typing-standards.ts";
 import { runTyping } from "../../src/typing/run-typing.ts";
@@ -64,6 +65,16 @@ describeEachEngine("typing acceptance: contract import, runs through the API", (
     }
   }
 
+  /** A run's own results, by USCC (whether or not the run is current). */
+  async function resultsIn(runId: string): Promise<Map<string, { type: string; codes: string[] }>> {
+    const rows = await getDb()
+      .db.selectFrom("typing_result")
+      .select(["uscc", "type", "codes"])
+      .where("run_id", "=", runId)
+      .execute();
+    return new Map(rows.map((r) => [r.uscc, { type: r.type, codes: r.codes }]));
+  }
+
   async function runCount(): Promise<number> {
     const row = await getDb()
       .db.selectFrom("typing_run")
@@ -109,12 +120,13 @@ describeEachEngine("typing acceptance: contract import, runs through the API", (
     for (const { asOf, cases } of LEAP_CASES) {
       const run = await runGraphQL<any>(deps(), city, RUN, { asOf });
       expect(run.errors).toBeUndefined();
-      const typed = await results();
+      expect(run.data.runTyping.asOf).toBe(asOf);
+      // The run's own results: as of an earlier date than the yearly run's, they are not current.
+      const typed = await resultsIn(run.data.runTyping.id);
       for (const c of cases) {
-        expect(typed.get(c.record.uscc), `${c.name} as of ${asOf}`).toMatchObject({
+        expect(typed.get(c.record.uscc), `${c.name} as of ${asOf}`).toEqual({
           type: c.type,
           codes: c.codes,
-          asOf,
         });
       }
     }
@@ -155,14 +167,14 @@ describeEachEngine("typing acceptance: contract import, runs through the API", (
     const growthCheck = typing.typeChecks.find((t: any) => t.type === "GROWTH");
     expect(growthCheck.applies).toBe(true);
     expect(growthCheck.requirement).toContain("注册年限 5年 ≥ 2年：满足");
-    // Earlier runs: 2025-08-01 (yearly), 2022-02-27, 2022-02-28; newest first.
+    // Earlier runs: 2025-08-01 (yearly), then 2022-02-27 and 2022-02-28; latest date first.
     expect(answer.data.household.typingHistory.map((h: any) => h.asOf)).toEqual([
+      "2025-08-01",
       "2022-02-28",
       "2022-02-27",
-      "2025-08-01",
     ]);
     // Registered 2020-03-15: younger than 2 years on 2022-02-28.
-    expect(answer.data.household.typingHistory[0]).toMatchObject({
+    expect(answer.data.household.typingHistory[1]).toMatchObject({
       type: "SURVIVAL",
       codes: ["SURVIVAL_AGE"],
     });
@@ -369,5 +381,51 @@ describeEachEngine("typing acceptance: contract import, runs through the API", (
       "UNAUTHENTICATED",
     ]);
     expect(await runCount()).toBe(runs);
+  });
+
+  // 三(一)2 分型周期: the types in force are the latest date's, whatever was typed after it.
+  it("keeps the types of the latest date in force when an earlier year is typed after it", async () => {
+    const TODAY = "2026-11-28";
+    const newest = (await runGraphQL<any>(deps(), city, RUN, { asOf: TODAY })).data.runTyping;
+    const before = await results();
+    expect(before.size).toBe(ALL_RECORDS.length);
+    expect([...before.values()].every((r) => r.runId === newest.id && r.asOf === TODAY)).toBe(true);
+
+    // 2025's yearly run typed (again) afterwards: its results are kept, and differ (no 2025
+    // reports yet as of today: 不符合分型条件), but they are not in force.
+    const older = await runGraphQL<any>(deps(), city, RUN, { asOf: AS_OF, kind: "YEARLY" });
+    expect(older.errors).toBeUndefined();
+    const olderResults = await resultsIn(older.data.runTyping.id);
+    for (const c of TYPING_CASES)
+      expect(olderResults.get(c.record.uscc)?.type, c.name).toBe(c.type);
+    expect(TYPING_CASES.some((c) => before.get(c.record.uscc)?.type !== c.type)).toBe(true);
+    expect(await results()).toEqual(before);
+
+    // The fact `type` in JS and in SQL, and the public lookup, say the same.
+    const usccs = ALL_RECORDS.map((r) => r.uscc);
+    const js = await loadFacts(getDb().db, usccs, TODAY);
+    const sqlRows = await getDb()
+      .db.selectFrom(factsRelation(getDb().db, TODAY).as("f"))
+      .select(["f.uscc", "f.type"])
+      .execute();
+    const inSql = new Map(sqlRows.map((r) => [r.uscc, r.type]));
+    for (const uscc of usccs) {
+      expect(js.get(uscc)?.type, uscc).toBe(before.get(uscc)?.type);
+      expect(inSql.get(uscc), uscc).toBe(before.get(uscc)?.type);
+    }
+    const growth = TYPING_CASES.find((c) => c.name === "all figures, growth");
+    const lookup = await runGraphQL<any>(
+      deps(),
+      { role: "PUBLIC" },
+      `query($uscc: String) { publicTyping(uscc: $uscc) { type asOf } }`,
+      { uscc: growth?.record.uscc },
+    );
+    expect(lookup.data.publicTyping).toEqual([
+      { type: before.get(growth?.record.uscc ?? "")?.type, asOf: TODAY },
+    ]);
+
+    // The same date typed again replaces it.
+    const again = (await runGraphQL<any>(deps(), city, RUN, { asOf: TODAY })).data.runTyping;
+    expect([...(await results()).values()].every((r) => r.runId === again.id)).toBe(true);
   });
 });
