@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Principal } from "../auth/principal.ts";
 import { actorOf } from "../auth/principal.ts";
 import { todayInChina } from "../dates.ts";
@@ -25,7 +25,7 @@ export interface CountyQuota {
    * null before the first one.
    */
   yearlyRun: { id: string; asOf: string } | null;
-  /** 成长型 plus 发展型 households of the county in that run. */
+  /** 成长型 plus 发展型 households typed in the county (typing_result.county_code) in that run. */
   base: number;
   /** The county's share in 1/100 of a percent (500 = 5%). */
   shareBasisPoints: number;
@@ -100,21 +100,40 @@ export async function countyQuota(
 /**
  * Counts the county's 成长型 and 发展型 households in the run and keeps the count on the county's
  * quota row: a finished run never changes, so each county is counted once per yearly run.
+ * 以每年个体工商户集中分型判定数量为基准: a household counts for the county it was typed in
+ * (typing_result.county_code), not the one it has moved to since, so the base stays what the run
+ * counted (TypingRun.counts) and the counties' bases add up to the run's total. Results written
+ * before runs recorded the county (county_code null) count by the household's county, as before.
  */
 async function cacheQuotaBase(
   db: Kysely<Database>,
   countyCode: string,
   runId: string,
 ): Promise<number> {
-  const row = await db
+  const QUOTA_TYPES = ["GROWTH", "DEVELOPMENT"];
+  // One pass over the run's results, no household row read.
+  const counted = await db
     .selectFrom("typing_result as t")
-    .innerJoin("household as h", "h.uscc", "t.uscc")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .select([
+      sql<number>`count(*) FILTER (WHERE t.county_code = ${countyCode})::int`.as("n"),
+      sql<number>`count(*) FILTER (WHERE t.county_code IS NULL)::int`.as("unplaced"),
+    ])
     .where("t.run_id", "=", runId)
-    .where("h.county_code", "=", countyCode)
-    .where("t.type", "in", ["GROWTH", "DEVELOPMENT"])
+    .where("t.type", "in", QUOTA_TYPES)
     .executeTakeFirstOrThrow();
-  const base = Number(row.n);
+  let base = Number(counted.n);
+  if (Number(counted.unplaced) > 0) {
+    const legacy = await db
+      .selectFrom("typing_result as t")
+      .innerJoin("household as h", "h.uscc", "t.uscc")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .where("t.run_id", "=", runId)
+      .where("t.county_code", "is", null)
+      .where("h.county_code", "=", countyCode)
+      .where("t.type", "in", QUOTA_TYPES)
+      .executeTakeFirstOrThrow();
+    base += Number(legacy.n);
+  }
   await db
     .insertInto("category_quota")
     .values({

@@ -75,8 +75,19 @@ export async function seedHouseholds(
       created_by: "test",
     })
     .execute();
+  // The county when typed, as a run records it: the household's (insertHouseholds' default).
   const results = households.flatMap((h) =>
-    h.type ? [{ run_id: runId, uscc: h.uscc, type: h.type, codes: [`${h.type}_A`] }] : [],
+    h.type
+      ? [
+          {
+            run_id: runId,
+            uscc: h.uscc,
+            county_code: h.county_code ?? h.uscc.slice(2, 8),
+            type: h.type,
+            codes: [`${h.type}_A`],
+          },
+        ]
+      : [],
   );
   for (let i = 0; i < results.length; i += 500) {
     await db

@@ -216,6 +216,46 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect((await approve(getDb(), date, ids[2] as string, operator)).refusals).toEqual([]);
     });
 
+    it("counts a household for the county it was typed in, though it moved county since", async () => {
+      const { db } = getDb();
+      const base = async (county: string, date: string) =>
+        (await ok(depsOn(getDb(), date), countyOperator(county), QUOTA)).categoryQuota;
+      // 10 of 二七区's 40, typed there in the 2021 yearly run, move to 金水区 afterwards.
+      const moved = growthHouseholds(ERQI, 1, 10).map((h) => h.uscc);
+      await db
+        .updateTable("household")
+        .set({ county_code: JINSHUI })
+        .where("uscc", "in", moved)
+        .execute();
+      expect(await base(ERQI, "2021-10-10")).toMatchObject({ base: 40, limit: 2 });
+      expect(await base(JINSHUI, "2021-10-10")).toMatchObject({ base: 20, limit: 1 });
+
+      // A yearly run whose results carry no county (written before runs recorded it): by the
+      // household's county, the only one known.
+      const runId = await seedHouseholds(db, [], {
+        asOf: "2022-08-01",
+        finishedAt: "2022-08-10T00:00:00Z",
+      });
+      await db
+        .insertInto("typing_result")
+        .values(
+          [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(JINSHUI, 1, 20)].map((h) => ({
+            run_id: runId,
+            uscc: h.uscc,
+            county_code: null,
+            type: h.type as string,
+            codes: [],
+          })),
+        )
+        .execute();
+      expect(await base(ERQI, "2022-08-20")).toMatchObject({
+        base: 30,
+        limit: 1,
+        yearlyRunAsOf: "2022-08-01",
+      });
+      expect(await base(JINSHUI, "2022-08-20")).toMatchObject({ base: 30, limit: 1 });
+    });
+
     it("counts the base in the latest finished yearly typing run only, not in an ad hoc run", async () => {
       const { db } = getDb();
       const operator = countyOperator(ERQI);
@@ -244,6 +284,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
           [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(ERQI, 200, 20)].map((h) => ({
             run_id: runId,
             uscc: h.uscc,
+            county_code: ERQI,
             type: h.type as string,
             codes: [],
           })),
@@ -270,6 +311,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
             growthHouseholds(ERQI, 1, count).map((h) => ({
               run_id: runId,
               uscc: h.uscc,
+              county_code: ERQI,
               type: h.type as string,
               codes: [],
             })),
