@@ -2,30 +2,25 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { beginFirstLoad } from "./first-load.ts";
-import {
-  type LineBatch,
-  type ParsedBatch,
-  type RejectedLine,
-  repeatedUscc,
-} from "./household-batch.ts";
-import { type BatchParser, inThreadParser, threadParser } from "./household-parsers.ts";
-
-export type { RejectedLine } from "./household-batch.ts";
+import { type HouseholdRecord, householdHash, householdJson } from "./household-record.ts";
+import { createHouseholdValidator, type FieldError } from "./household-validator.ts";
 
 export interface ImportOptions {
   /** Import the valid lines and reject the others (default: any invalid line imports nothing). */
   skipInvalid?: boolean;
-  /** Households per INSERT; memory holds a few batches (parsed ahead, and the one written). */
+  /** Households per INSERT; memory holds at most two batches. */
   batchSize?: number;
-  /**
-   * Threads that validate and prepare batches beside the one writing them (default 2). An input
-   * of one batch is parsed in the calling thread; 0 parses everything there.
-   */
-  parseThreads?: number;
   /** Called for every rejected line, in the order found (a repeated USCC once its batch is written). */
   onReject?: (rejected: RejectedLine) => void | Promise<void>;
   /** Called after each batch is written. */
   onProgress?: (progress: ImportSummary) => void;
+}
+
+export interface RejectedLine {
+  /** 1-based line number in the input, blank lines counted. */
+  line: number;
+  text: string;
+  errors: FieldError[];
 }
 
 export interface ImportSummary {
@@ -72,6 +67,13 @@ export function formatRejection(rejected: RejectedLine): string[] {
 
 const SAMPLE_SIZE = 100;
 
+interface Pending {
+  line: number;
+  text: string;
+  record: HouseholdRecord;
+  hash: string;
+}
+
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
@@ -101,6 +103,7 @@ async function importInTransaction(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 2000;
+  const validate = createHouseholdValidator();
   // The USCCs seen by this import, to refuse a repeat in a later batch without holding them all
   // in memory. Dropped at commit; emptied first in case the caller's transaction ran another.
   await sql`CREATE TEMPORARY TABLE IF NOT EXISTS household_import_seen (uscc text PRIMARY KEY)
@@ -124,40 +127,18 @@ async function importInTransaction(
     await options.onReject?.(rejected);
   };
 
-  // A pipeline: batches are parsed ahead (in parser threads, household-parsers.ts) while the
-  // previous one is written, and each is written in input order once the one before it is. At
-  // most `threads + 1` batches are parsed ahead, so memory does not grow with the input; reading
-  // waits when they are.
-  const threads = Math.max(0, options.parseThreads ?? 2);
-  let parser: BatchParser | null = null;
-  const parserFor = (batch: LineBatch) => {
-    // A full first batch means more may follow: worth starting the threads.
-    parser ??=
-      threads > 0 && batch.texts.length >= batchSize ? threadParser(threads) : inThreadParser();
-    return parser;
-  };
-  const ahead: { batch: LineBatch; parsed: Promise<ParsedBatch> }[] = [];
+  // One batch is written while the next is read and validated: the database and the parser work
+  // at the same time, and the loop waits for the previous write before starting the next one.
   let writing: Promise<void> = Promise.resolve();
-  const writeNext = async () => {
-    const next = ahead.shift();
-    if (!next) return;
-    const parsed = await next.parsed;
-    for (const rejected of parsed.rejected) await reject(rejected);
+  const write = async (batch: Pending[]) => {
     await writing;
-    writing = writeBatch(trx, next.batch, parsed, summary, reject).then(() =>
-      options.onProgress?.(summary),
-    );
+    writing = writeBatch(trx, batch, summary, reject).then(() => options.onProgress?.(summary));
     // Attach a handler now (the promise is awaited later) so a failure is never "unhandled".
     writing.catch(() => {});
   };
-  const dispatch = async (batch: LineBatch) => {
-    const parsed = parserFor(batch).parse(batch);
-    parsed.catch(() => {});
-    ahead.push({ batch, parsed });
-    if (ahead.length > threads) await writeNext();
-  };
 
-  let batch: LineBatch = { texts: [], lines: [] };
+  let batch: Pending[] = [];
+  let lineInBatch = new Map<string, number>();
   let lineNumber = 0;
   try {
     for await (const raw of lines) {
@@ -165,22 +146,32 @@ async function importInTransaction(
       const text = lineNumber === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       if (text.trim() === "") continue;
       summary.lines++;
-      batch.texts.push(text);
-      batch.lines.push(lineNumber);
-      if (batch.texts.length >= batchSize) {
-        await dispatch(batch);
-        batch = { texts: [], lines: [] };
+      const result = validate(text);
+      if (!result.ok) {
+        await reject({ line: lineNumber, text, errors: result.errors });
+        continue;
+      }
+      const { record } = result;
+      const earlier = lineInBatch.get(record.uscc);
+      if (earlier !== undefined) {
+        await reject({ line: lineNumber, text, errors: [repeatedUscc(`line ${earlier}`)] });
+        continue;
+      }
+      lineInBatch.set(record.uscc, lineNumber);
+      const json = householdJson(record);
+      batch.push({ line: lineNumber, text, record, hash: householdHash(json) });
+      if (batch.length >= batchSize) {
+        await write(batch);
+        batch = [];
+        lineInBatch = new Map();
       }
     }
-    if (batch.texts.length > 0) await dispatch(batch);
-    while (ahead.length > 0) await writeNext();
+    if (batch.length > 0) await write(batch);
     await writing;
   } catch (error) {
     // Let a write in flight finish before the transaction rolls back under it.
     await writing.catch(() => {});
     throw error;
-  } finally {
-    await (parser as BatchParser | null)?.close();
   }
 
   if (summary.rejected > 0 && !options.skipInvalid) {
@@ -191,23 +182,35 @@ async function importInTransaction(
   return summary;
 }
 
-/** The columns of `household` that come from the record, as one unnest(...) of array literals. */
-function householdRows(c: ParsedBatch["household"]) {
+function repeatedUscc(where: string): FieldError {
+  return {
+    field: "uscc",
+    reason: `repeats the household of ${where}; a USCC may appear once in an input`,
+  };
+}
+
+/** The columns of `household` that come from the record, as one unnest(...) of arrays. */
+function householdRows(records: HouseholdRecord[], hashes: string[]) {
+  const col = <T>(pick: (r: HouseholdRecord) => T): T[] => records.map(pick);
   return sql`unnest(
-      ${c.uscc}::text[], ${c.name}::text[], ${c.idHash}::text[], ${c.proprietorName}::text[],
-      ${c.groups}::text[], ${c.dishonest}::bool[], ${c.county}::text[], ${c.industry}::text[],
-      ${c.registered}::date[], ${c.status}::text[], ${c.reports}::text[], ${c.abnormal}::bool[],
-      ${c.serious}::bool[], ${c.taxAbnormal}::bool[], ${c.seasonal}::bool[], ${c.hash}::text[]
+      ${col((r) => r.uscc)}::text[], ${col((r) => r.name)}::text[],
+      ${col((r) => r.proprietor.idHash)}::text[], ${col((r) => r.proprietor.name ?? null)}::text[],
+      ${col((r) => r.proprietor.groups.join(","))}::text[],
+      ${col((r) => r.proprietor.dishonestDebtor)}::bool[], ${col((r) => r.countyCode)}::text[],
+      ${col((r) => r.industryCode ?? null)}::text[], ${col((r) => r.registeredOn)}::date[],
+      ${col((r) => r.status)}::text[], ${col((r) => r.annualReports.join(","))}::text[],
+      ${col((r) => r.abnormalListed)}::bool[], ${col((r) => r.seriousViolationListed)}::bool[],
+      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[], ${hashes}::text[]
     ) AS t(uscc, name, id_hash, proprietor_name, groups, dishonest, county, industry,
       registered, status, reports, abnormal, serious, tax_abnormal, seasonal, hash)`;
 }
 
 /**
- * Writes one parsed batch: the households new to the database are inserted, those whose
- * canonical record changed are updated (and their yearly figures, suspensions and penalties
- * rewritten), and those with identical facts are not written at all, so a re-import of the same
- * facts changes nothing. Each statement binds one array literal a column (`unnest`): the number
- * of parameters does not grow with the batch.
+ * Writes one batch: the households new to the database are inserted, those whose canonical
+ * record changed are updated (and their yearly figures, suspensions and penalties rewritten),
+ * and those with identical facts are not written at all, so a re-import of the same facts
+ * changes nothing. Each statement takes one array a column (`unnest`): the number of
+ * parameters does not grow with the batch.
  *
  * A USCC repeated in the input is found without holding the input's USCCs in memory: a row this
  * import wrote has `imported_at = now()` (the transaction's start), and one it left unchanged
@@ -216,12 +219,12 @@ function householdRows(c: ParsedBatch["household"]) {
  */
 async function writeBatch(
   trx: Transaction<Database>,
-  batch: LineBatch,
-  parsed: ParsedBatch,
+  batch: Pending[],
   summary: ImportSummary,
   reject: (rejected: RejectedLine) => Promise<void>,
 ): Promise<void> {
-  if (parsed.usccs.length === 0) return;
+  // Sorted by USCC, the index entries of a batch land near each other.
+  batch.sort((a, b) => (a.record.uscc < b.record.uscc ? -1 : 1));
   const inserted = await sql<{ uscc: string }>`
     INSERT INTO household (
       uscc, name, proprietor_id_hash, proprietor_name, proprietor_groups,
@@ -232,56 +235,57 @@ async function writeBatch(
       t.dishonest, t.county, t.industry, t.registered, t.status,
       string_to_array(t.reports, ',')::smallint[], t.abnormal, t.serious, t.tax_abnormal,
       t.seasonal, t.hash, now(), now()
-    FROM ${householdRows(parsed.household)}
+    FROM ${householdRows(
+      batch.map((p) => p.record),
+      batch.map((p) => p.hash),
+    )}
     ON CONFLICT (uscc) DO NOTHING
     RETURNING uscc`.execute(trx);
-  summary.imported += inserted.rows.length;
-  summary.inserted += inserted.rows.length;
-  if (inserted.rows.length === parsed.usccs.length) {
-    // All new (a first load, mostly): every household's rows go in as they are.
-    await insertChildren(trx, parsed, null);
-    return;
+  const isNew = new Set(inserted.rows.map((row) => row.uscc));
+  const existing = batch.filter((p) => !isNew.has(p.record.uscc));
+
+  const stored = new Map<string, { hash: string; repeated: boolean }>();
+  if (existing.length > 0) {
+    const { rows } = await sql<{ uscc: string; record_hash: string; repeated: boolean }>`
+      WITH present AS (
+        SELECT uscc, record_hash, imported_at = now() AS written_now
+        FROM household WHERE uscc = ANY(${existing.map((p) => p.record.uscc)}::text[])),
+      first_seen AS (
+        INSERT INTO household_import_seen (uscc)
+        SELECT uscc FROM present WHERE NOT written_now
+        ON CONFLICT DO NOTHING RETURNING uscc)
+      SELECT p.uscc, p.record_hash, (p.written_now OR f.uscc IS NULL) AS repeated
+      FROM present p LEFT JOIN first_seen f ON f.uscc = p.uscc`.execute(trx);
+    for (const row of rows) stored.set(row.uscc, { hash: row.record_hash, repeated: row.repeated });
   }
 
-  const isNew = new Set(inserted.rows.map((row) => row.uscc));
-  const existing = parsed.usccs.filter((uscc) => !isNew.has(uscc));
-  const { rows } = await sql<{ uscc: string; record_hash: string; repeated: boolean }>`
-    WITH present AS (
-      SELECT uscc, record_hash, imported_at = now() AS written_now
-      FROM household WHERE uscc = ANY(${existing}::text[])),
-    first_seen AS (
-      INSERT INTO household_import_seen (uscc)
-      SELECT uscc FROM present WHERE NOT written_now
-      ON CONFLICT DO NOTHING RETURNING uscc)
-    SELECT p.uscc, p.record_hash, (p.written_now OR f.uscc IS NULL) AS repeated
-    FROM present p LEFT JOIN first_seen f ON f.uscc = p.uscc`.execute(trx);
-  const stored = new Map(rows.map((row) => [row.uscc, row]));
-
-  const textOf = new Map(batch.lines.map((line, i) => [line, batch.texts[i] as string]));
-  const changed: string[] = [];
-  const repeats: RejectedLine[] = [];
-  parsed.usccs.forEach((uscc, i) => {
-    if (isNew.has(uscc)) return;
-    const row = stored.get(uscc);
+  const fresh: Pending[] = [];
+  const changed: Pending[] = [];
+  for (const pending of batch) {
+    if (isNew.has(pending.record.uscc)) {
+      summary.imported++;
+      summary.inserted++;
+      fresh.push(pending);
+      continue;
+    }
+    const row = stored.get(pending.record.uscc);
     if (!row || row.repeated) {
       // Absent: deleted by another transaction meanwhile; treated like a repeat, not guessed at.
-      const line = parsed.lines[i] as number;
-      repeats.push({
-        line,
-        text: textOf.get(line) ?? "",
+      await reject({
+        line: pending.line,
+        text: pending.text,
         errors: [repeatedUscc("an earlier line")],
       });
-      return;
+      continue;
     }
     summary.imported++;
-    if (row.record_hash !== parsed.hashes[i]) {
+    if (row.hash !== pending.hash) {
       summary.changed++;
-      changed.push(uscc);
+      changed.push(pending);
     } else {
       summary.unchanged++;
     }
-  });
-  for (const rejected of repeats.sort((a, b) => a.line - b.line)) await reject(rejected);
+  }
 
   if (changed.length > 0) {
     await sql`
@@ -303,46 +307,70 @@ async function writeBatch(
         record_hash = t.hash,
         facts_changed_at = now(),
         imported_at = now()
-      FROM ${householdRows(parsed.household)}
-      WHERE household.uscc = t.uscc AND t.uscc = ANY(${changed}::text[])`.execute(trx);
+      FROM ${householdRows(
+        changed.map((p) => p.record),
+        changed.map((p) => p.hash),
+      )}
+      WHERE household.uscc = t.uscc`.execute(trx);
+    const usccs = changed.map((p) => p.record.uscc);
     for (const table of ["household_year", "household_suspension", "household_penalty"] as const) {
-      await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${changed}::text[])`).execute();
+      await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${usccs}::text[])`).execute();
     }
   }
-  const written = [...isNew, ...changed];
-  if (written.length > 0) await insertChildren(trx, parsed, written);
+  await insertChildren(
+    trx,
+    [...fresh, ...changed].map((p) => p.record),
+  );
 }
 
-/**
- * The yearly figures, suspensions and penalties of the batch's households, or of `only` those
- * (the new and the changed ones) when some were left alone.
- */
-async function insertChildren(
-  trx: Transaction<Database>,
-  parsed: ParsedBatch,
-  only: string[] | null,
-) {
-  const keep = only === null ? sql`` : sql`WHERE t.uscc = ANY(${only}::text[])`;
-  const { years, suspensions, penalties } = parsed;
-  if (years.count > 0) {
+async function insertChildren(trx: Transaction<Database>, records: HouseholdRecord[]) {
+  const years = { uscc: [] as string[], year: [] as number[], tax: [] as (number | null)[] };
+  const insured: (number | null)[] = [];
+  const revenue: (number | null)[] = [];
+  const suspensions = { uscc: [] as string[], seq: [] as number[], from: [] as string[] };
+  const suspensionTo: (string | null)[] = [];
+  const penalties = { uscc: [] as string[], seq: [] as number[], decided: [] as string[] };
+  const penaltyKind: string[] = [];
+  const repaired: (string | null)[] = [];
+  for (const r of records) {
+    for (const y of r.yearly) {
+      years.uscc.push(r.uscc);
+      years.year.push(y.year);
+      years.tax.push(y.taxPaid);
+      insured.push(y.insuredEmployees);
+      revenue.push(y.revenue);
+    }
+    // seq is the position in the canonical (sorted) list, so it is a function of the facts.
+    r.suspensions.forEach((s, seq) => {
+      suspensions.uscc.push(r.uscc);
+      suspensions.seq.push(seq);
+      suspensions.from.push(s.from);
+      suspensionTo.push(s.to);
+    });
+    r.penalties.forEach((p, seq) => {
+      penalties.uscc.push(r.uscc);
+      penalties.seq.push(seq);
+      penalties.decided.push(p.decidedOn);
+      penaltyKind.push(p.kind);
+      repaired.push(p.repairedOn);
+    });
+  }
+  if (years.uscc.length > 0) {
     await sql`
       INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
       SELECT * FROM unnest(${years.uscc}::text[], ${years.year}::smallint[],
-        ${years.tax}::float8[], ${years.insured}::int[], ${years.revenue}::float8[])
-        AS t(uscc, year, tax, insured, revenue) ${keep}`.execute(trx);
+        ${years.tax}::float8[], ${insured}::int[], ${revenue}::float8[])`.execute(trx);
   }
-  if (suspensions.count > 0) {
+  if (suspensions.uscc.length > 0) {
     await sql`
       INSERT INTO household_suspension (uscc, seq, from_on, to_on)
       SELECT * FROM unnest(${suspensions.uscc}::text[], ${suspensions.seq}::smallint[],
-        ${suspensions.from}::date[], ${suspensions.to}::date[]) AS t(uscc, seq, from_on, to_on)
-        ${keep}`.execute(trx);
+        ${suspensions.from}::date[], ${suspensionTo}::date[])`.execute(trx);
   }
-  if (penalties.count > 0) {
+  if (penalties.uscc.length > 0) {
     await sql`
       INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
       SELECT * FROM unnest(${penalties.uscc}::text[], ${penalties.seq}::smallint[],
-        ${penalties.decided}::date[], ${penalties.kind}::text[], ${penalties.repaired}::date[])
-        AS t(uscc, seq, decided_on, kind, repaired_on) ${keep}`.execute(trx);
+        ${penalties.decided}::date[], ${penaltyKind}::text[], ${repaired}::date[])`.execute(trx);
   }
 }

@@ -252,37 +252,6 @@ describeEachEngine("household import", (getDb) => {
     expect(out).toEqual([...lines].sort());
   });
 
-  it("parses in threads as in the importing thread: the same rejections in the same order, the same rows", async () => {
-    const { db } = getDb();
-    const lines = [...generateHouseholds({ count: 600, seed: 9 })].map(householdJson);
-    // Mistakes and repeats spread over many batches of 50, some repeats within one batch.
-    for (let i = 7; i < lines.length; i += 53) lines[i] = (lines[i] as string).replace("}", ",");
-    for (let i = 30; i < lines.length; i += 97) lines[i] = lines[i - (i % 2 ? 3 : 25)] as string;
-    const run = async (parseThreads: number) => {
-      await sql`TRUNCATE household, household_year, household_suspension, household_penalty`.execute(
-        db,
-      );
-      const rejected: string[] = [];
-      const summary = await importHouseholds(db, lines, {
-        batchSize: 50,
-        parseThreads,
-        skipInvalid: true,
-        onReject: (r) => {
-          rejected.push(...formatRejection(r));
-        },
-      });
-      return { summary, rejected, rows: await exported(db), counts: await counts(db) };
-    };
-    const threaded = await run(2);
-    const inThread = await run(0);
-    expect(threaded.summary.rejected).toBeGreaterThan(15);
-    expect(threaded.rejected.some((r) => r.includes("repeats the household of line"))).toBe(true);
-    expect(threaded.rejected.some((r) => r.includes("repeats the household of an earlier"))).toBe(
-      true,
-    );
-    expect(threaded).toEqual(inThread);
-  });
-
   it("leaves the database as it was when the input fails half-way", async () => {
     const { db } = getDb();
     await importHouseholds(db, example);
