@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { todayInChina } from "../dates.ts";
 import type { Database } from "../db/types.ts";
+import { currentTypingRunId, requireAsOf } from "../matching/household-facts.ts";
 import { inForceOn, type PolicyVersion } from "../policies/policy-version.ts";
 import { type GrantRunSummary, runGrants } from "./run-grants.ts";
 
@@ -22,7 +23,7 @@ export interface TriggerOptions {
 }
 
 async function guarded(
-  work: () => Promise<GrantRunSummary>,
+  work: () => Promise<GrantRunSummary | null>,
   options: TriggerOptions,
 ): Promise<GrantRunSummary | null> {
   try {
@@ -36,24 +37,27 @@ async function guarded(
 
 /**
  * After a typing run: types changed, so every AUTO policy is granted as of the run's date (the
- * facts and the types then agree: 上年度 is the year before the run's).
+ * facts and the types then agree: 上年度 is the year before the run's). Only when the run is the
+ * current one (currentTypingRunId: the latest as-of date): an older date typed again does not
+ * change the types in force, and granting its period on the newer year's types would mix the two.
  */
 export function grantAfterTypingRun(
   db: Kysely<Database>,
   run: { id: string; as_of: string },
   options: TriggerOptions,
 ): Promise<GrantRunSummary | null> {
-  return guarded(
-    () =>
-      runGrants(db, {
-        asOf: run.as_of,
-        trigger: "TYPING_RUN",
-        triggerRef: run.id,
-        actor: options.actor,
-        concurrency: options.concurrency,
-      }),
-    options,
-  );
+  return guarded(async () => {
+    requireAsOf(run.as_of);
+    const current = await currentTypingRunId(db).executeTakeFirst();
+    if (current?.id !== run.id) return null;
+    return runGrants(db, {
+      asOf: run.as_of,
+      trigger: "TYPING_RUN",
+      triggerRef: run.id,
+      actor: options.actor,
+      concurrency: options.concurrency,
+    });
+  }, options);
 }
 
 /**

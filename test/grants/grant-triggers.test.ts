@@ -79,6 +79,33 @@ describeEachEngine("grant triggers", (getDb) => {
     expect(run?.granted).toBe(survival.filter((s) => activeSet.has(s.uscc)).length);
   });
 
+  it("grants after a typing run only when its types are the ones in force", async () => {
+    await publishTestPolicy(getDb().db, {
+      code: "TEST_TRIGGER_TYPING",
+      rule: SURVIVAL,
+      examples: SURVIVAL_EXAMPLES,
+    });
+    const typeAsOf = (date: string) =>
+      runGraphQL<{ runTyping: { id: string } }>(
+        deps(),
+        CITY,
+        `mutation { runTyping(asOf: "${date}") { id } }`,
+      );
+    const newer = await typeAsOf("2025-08-01");
+    // An older year typed again afterwards: its types are not in force, nothing is granted on it.
+    const older = await typeAsOf("2024-08-01");
+    expect(older.errors).toBeUndefined();
+    expect((await runs()).map((r) => [r.trigger_ref, r.as_of])).toEqual([
+      [newer.data?.runTyping.id, "2025-08-01"],
+    ]);
+    // The same date typed again replaces the types in force, and is granted on.
+    const again = await typeAsOf("2025-08-01");
+    expect((await runs()).map((r) => r.trigger_ref)).toEqual([
+      newer.data?.runTyping.id,
+      again.data?.runTyping.id,
+    ]);
+  });
+
   it("grants a version when it is published through GraphQL, if AUTO and in force today", async () => {
     await runGraphQL(deps(), CITY, `mutation { runTyping(asOf: "2025-08-01") { id } }`);
     const before = (await runs()).length;
