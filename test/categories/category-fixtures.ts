@@ -75,14 +75,29 @@ export async function seedHouseholds(
       created_by: "test",
     })
     .execute();
-  // The county when typed, as a run records it: the household's (insertHouseholds' default).
+  await insertTypingResults(db, runId, households);
+  return runId;
+}
+
+/**
+ * The results of the households with a type in the run. Each carries the county it was typed in:
+ * `countyCode` when given (null: a result written before runs recorded the county), else the
+ * household's (insertHouseholds' default).
+ */
+export async function insertTypingResults(
+  db: Kysely<Database>,
+  runId: string,
+  households: readonly TypedHousehold[],
+  countyCode?: string | null,
+): Promise<void> {
   const results = households.flatMap((h) =>
     h.type
       ? [
           {
             run_id: runId,
             uscc: h.uscc,
-            county_code: h.county_code ?? h.uscc.slice(2, 8),
+            county_code:
+              countyCode === undefined ? (h.county_code ?? h.uscc.slice(2, 8)) : countyCode,
             type: h.type,
             codes: [`${h.type}_A`],
           },
@@ -95,7 +110,6 @@ export async function seedHouseholds(
       .values(results.slice(i, i + 500))
       .execute();
   }
-  return runId;
 }
 
 /** `count` households of the county typed GROWTH, numbered from `from`: the quota's base. */

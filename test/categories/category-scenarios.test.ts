@@ -18,6 +18,7 @@ import {
   ERQI,
   growthHouseholds,
   householdOf,
+  insertTypingResults,
   JINSHUI,
   ok,
   PUBLIC_LIST,
@@ -236,18 +237,12 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
         asOf: "2022-08-01",
         finishedAt: "2022-08-10T00:00:00Z",
       });
-      await db
-        .insertInto("typing_result")
-        .values(
-          [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(JINSHUI, 1, 20)].map((h) => ({
-            run_id: runId,
-            uscc: h.uscc,
-            county_code: null,
-            type: h.type as string,
-            codes: [],
-          })),
-        )
-        .execute();
+      await insertTypingResults(
+        db,
+        runId,
+        [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(JINSHUI, 1, 20)],
+        null,
+      );
       expect(await base(ERQI, "2022-08-20")).toMatchObject({
         base: 30,
         limit: 1,
@@ -278,18 +273,12 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
         asOf: "2022-08-01",
         finishedAt: "2022-08-10T00:00:00Z",
       });
-      await db
-        .insertInto("typing_result")
-        .values(
-          [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(ERQI, 200, 20)].map((h) => ({
-            run_id: runId,
-            uscc: h.uscc,
-            county_code: ERQI,
-            type: h.type as string,
-            codes: [],
-          })),
-        )
-        .execute();
+      await insertTypingResults(
+        db,
+        runId,
+        [...growthHouseholds(ERQI, 1, 40), ...growthHouseholds(ERQI, 200, 20)],
+        ERQI,
+      );
       expect(await quota("2022-08-20")).toMatchObject({
         base: 60,
         limit: 3,
@@ -305,18 +294,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       /** A finished YEARLY run as of `asOf` typing `count` households of 二七区 成长型/发展型. */
       const yearlyRun = async (asOf: string, finishedAt: string, count: number) => {
         const runId = await seedHouseholds(db, [], { asOf, finishedAt });
-        await db
-          .insertInto("typing_result")
-          .values(
-            growthHouseholds(ERQI, 1, count).map((h) => ({
-              run_id: runId,
-              uscc: h.uscc,
-              county_code: ERQI,
-              type: h.type as string,
-              codes: [],
-            })),
-          )
-          .execute();
+        await insertTypingResults(db, runId, growthHouseholds(ERQI, 1, count), ERQI);
       };
       await insertHouseholds(
         db,
