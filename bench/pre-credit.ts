@@ -22,6 +22,7 @@ import { candidatePage, matchingCandidates } from "../src/banks/pre-credit-candi
 import { todayInChina, yearOf } from "../src/dates.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/types.ts";
+import { ZHENGZHOU_AREAS } from "../src/households/areas.ts";
 import { createContext } from "../src/schema/context.ts";
 import { createApolloServer } from "../src/server/create-server.ts";
 import { benchDatabaseUrl, openBenchDatabase } from "./_support.ts";
@@ -62,23 +63,8 @@ const PRODUCTS = {
   },
 } as const;
 
-const COUNTIES = [
-  "410102",
-  "410103",
-  "410104",
-  "410105",
-  "410106",
-  "410108",
-  "410122",
-  "410171",
-  "410172",
-  "410173",
-  "410181",
-  "410182",
-  "410183",
-  "410184",
-  "410185",
-];
+/** Every county-level area of Zhengzhou, development zones included. */
+const COUNTIES = ZHENGZHOU_AREAS.map((a) => a.code);
 const INDUSTRIES = [
   "F5211",
   "F5212",

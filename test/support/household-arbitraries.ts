@@ -17,6 +17,7 @@ import type {
   HouseholdTable,
   HouseholdYearTable,
 } from "../../src/db/types.ts";
+import { ZHENGZHOU_AREAS } from "../../src/households/areas.ts";
 import {
   HOUSEHOLD_STATUSES,
   type HouseholdRecordInput,
@@ -68,21 +69,10 @@ export function calendarDateArb(fromYear: number, toYear: number): fc.Arbitrary<
 }
 
 // ── USCC (GB 32100-2015) ─────────────────────────────────────────────────────
-/** Zhengzhou's county-level areas (GB/T 2260). */
-export const ZHENGZHOU_COUNTIES = [
-  "410102",
-  "410103",
-  "410104",
-  "410105",
-  "410106",
-  "410108",
-  "410122",
-  "410181",
-  "410182",
-  "410183",
-  "410184",
-  "410185",
-] as const;
+/** Zhengzhou's county-level areas (GB/T 2260), development zones left out. */
+export const ZHENGZHOU_COUNTIES = ZHENGZHOU_AREAS.filter((a) => a.kind !== "ZONE").map(
+  (a) => a.code,
+);
 
 /** A valid individual business USCC (92, the county, a 9-character body, the check character). */
 export function usccArb(countyCode: string): fc.Arbitrary<string> {
