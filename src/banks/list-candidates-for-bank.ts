@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { todayInChina } from "../dates.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
+import { isUsccShaped } from "../ingest/uscc.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
 import { validateCriteria } from "./credit-criteria.ts";
 import { type CreditProductRow, findListedVersion, type ListedVersion } from "./credit-products.ts";
@@ -25,13 +26,6 @@ export interface ListingRequest {
   now: Date;
 }
 
-/**
- * A candidate cursor is the USCC the page starts after: 18 characters of the USCC alphabet
- * (GB 32100, no I, O, S, V, Z). Anything else is no cursor this service gave, and is refused
- * before the listing is counted or logged.
- */
-const CURSOR_USCC = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
-
 export interface Listing {
   product: CreditProductRow;
   version: ListedVersion;
@@ -51,7 +45,9 @@ export async function listCandidatesForBank(
   db: Kysely<Database>,
   request: ListingRequest,
 ): Promise<Listing> {
-  if (request.after !== undefined && !CURSOR_USCC.test(request.after)) {
+  // A candidate cursor is the USCC the page starts after: anything not shaped like one is no
+  // cursor this service gave, and is refused before the listing is counted or logged.
+  if (request.after !== undefined && !isUsccShaped(request.after)) {
     throw new BadInputError("malformed cursor: not one of this listing's USCCs", "after");
   }
   const { product, version } = await findListedVersion(

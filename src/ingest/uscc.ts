@@ -30,6 +30,13 @@ export function withCheckCharacter(first17: string): string {
   return first17 + check;
 }
 
+/** Whether `text` is 18 characters of the charset (the check character is not looked at). */
+export function isUsccShaped(text: string): boolean {
+  if (text.length !== 18) return false;
+  for (const c of text) if (!VALUE_OF.has(c)) return false;
+  return true;
+}
+
 /** Whether `uscc` is 18 characters of the charset whose last is the right check character. */
 export function isValidUscc(uscc: string): boolean {
   return uscc.length === 18 && usccCheckCharacter(uscc.slice(0, 17)) === uscc[17];
