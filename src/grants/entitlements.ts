@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { preparedQuery } from "../db/prepared-statements.ts";
 import type { Database } from "../db/types.ts";
 import { factLabel, formatNumber, formatValue, staticText } from "../matching/explain-text.ts";
 import { factByName } from "../matching/fact-catalog.ts";
@@ -153,7 +154,7 @@ function entitlementQuery(db: Kysely<Database>, asOf: string, caches: Entitlemen
   const cached = caches.queries.get(asOf);
   if (cached) return cached;
   const day = sql<string>`${asOf}::date`;
-  const query = db
+  const built = db
     .selectFrom(factsRelation(db, asOf).as("f"))
     .selectAll("f")
     .select([
@@ -170,6 +171,8 @@ function entitlementQuery(db: Kysely<Database>, asOf: string, caches: Entitlemen
     ])
     .where("f.uscc", "=", USCC_PLACEHOLDER)
     .compile() as CompiledQuery<EntitlementRow>;
+  // Planning this query costs more than running it for one household: a named statement.
+  const query = preparedQuery(built);
   const usccAt = query.parameters.indexOf(USCC_PLACEHOLDER);
   if (usccAt < 0 || query.parameters.lastIndexOf(USCC_PLACEHOLDER) !== usccAt) {
     throw new Error("the entitlement query must bind the USCC exactly once");
