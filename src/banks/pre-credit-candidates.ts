@@ -19,22 +19,11 @@ export const PUBLIC_FACTS = FACTS.filter((f) => f.level === "PUBLIC").map((f) =>
 export const BANK_FACTS = FACTS.filter((f) => f.level === "BANK").map((f) => f.name);
 
 /** One candidate as a bank sees it: public facts, and BANK facts only under consent. */
-export interface PreCreditCandidate {
-  uscc: string;
+export type PreCreditCandidate = Omit<VisibleFacts, "consented"> & {
   /** 字号名称, public in the national enterprise credit system. */
   name: string;
   consentInForce: boolean;
-  type: string | null;
-  category: string;
-  countyCode: string;
-  industryCode: string | null;
-  industrySection: string | null;
-  registeredYears: number;
-  /** Null without consent, whatever the household's figures. */
-  taxPaidLastYear: number | null;
-  insuredEmployeesLastYear: number | null;
-  revenueLastYear: number | null;
-}
+};
 
 /** What one listing matches: a product version's criteria, for one bank, on one day. */
 export interface CandidateQuery {
@@ -94,6 +83,7 @@ export interface VisibleFacts {
   industryCode: string | null;
   industrySection: string | null;
   registeredYears: number;
+  /** BANK facts: null without consent, whatever the household's figures. */
   taxPaidLastYear: number | null;
   insuredEmployeesLastYear: number | null;
   revenueLastYear: number | null;
