@@ -131,13 +131,16 @@ const inForce = await policiesInForce(db, AS_OF);
  */
 const cases: { code: string; reference: RawBuilder<unknown> }[] = [
   {
-    // 三(一)3 成长型 稳岗返还: type, last year's insured employees, a list flag; an amount rule.
+    // 三(一)3 成长型 稳岗返还: type or a 名特优新 category in force (三(二)3), last year's insured
+    // employees, a list flag; an amount rule.
     code: "HRSS_GROWTH_JOB_RETENTION",
     reference: sql`SELECT count(*)::int AS n FROM household h
-      JOIN typing_result t ON t.uscc = h.uscc AND t.run_id = ${RUN}::uuid
+      LEFT JOIN typing_result t ON t.uscc = h.uscc AND t.run_id = ${RUN}::uuid
       JOIN household_year y ON y.uscc = h.uscc AND y.year = 2024
-      WHERE h.status = 'ACTIVE' AND t.type = 'GROWTH' AND y.insured_employees >= 1
-        AND NOT h.tax_abnormal`,
+      WHERE h.status = 'ACTIVE' AND y.insured_employees >= 1 AND NOT h.tax_abnormal
+        AND (t.type = 'GROWTH' OR EXISTS (SELECT FROM category_recognition c
+          WHERE c.uscc = h.uscc AND c.valid_from <= ${AS_OF}::date
+            AND c.valid_until > ${AS_OF}::date AND c.ended_on IS NULL))`,
   },
   {
     // 三(二)3 知名类 + 一刻钟便民生活圈: the category in force and the industry section.

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import {
   compiledPolicyOf,
   createPolicyRuleCache,
+  evaluatePolicy,
   failingExamples,
 } from "../../src/policies/compiled-policy.ts";
 import {
@@ -88,6 +89,27 @@ it("policies-data: at least 25 policies, every type and category covered, exampl
   }
 });
 
+it("三(二)3: every measure of 成长型 or 发展型 reaches a 名特优新 household of any type", () => {
+  // “名特优新”个体工商户享受“成长型”和“发展型”个体工商户的各项支持政策措施.
+  const cache = createPolicyRuleCache();
+  const typeMeasures = readPolicyFiles(DEFAULT_POLICIES_DIR).filter(({ definition }) =>
+    /\{"var":"type"\},(\[[^\]]*)?"(GROWTH|DEVELOPMENT)"/.test(JSON.stringify(definition.rule)),
+  );
+  expect(typeMeasures.length).toBeGreaterThanOrEqual(10);
+  for (const { definition } of typeMeasures) {
+    const compiled = compiledPolicyOf(cache, { id: definition.code, ...definition });
+    const eligible = definition.examples.filter((e) => e.expected === "ELIGIBLE");
+    for (const example of eligible) {
+      for (const category of ["FAMOUS", "DISTINCTIVE", "QUALITY", "EMERGING"]) {
+        const facts = { ...example.facts, type: "SURVIVAL", category };
+        expect(evaluatePolicy(compiled, facts).outcome, `${definition.code} ${category}`).toBe(
+          "ELIGIBLE",
+        );
+      }
+    }
+  }
+});
+
 it("a malformed file's error names the file, the JSON path and the reason", () => {
   editFile("SAMR_FAMOUS_PROMOTION.json", (json) => {
     json.rule = {
@@ -126,6 +148,11 @@ it("a file whose examples fail is refused with each failing example", () => {
     {
       file: "HRSS_GROWTH_JOB_RETENTION.json",
       path: "/examples/0",
+      message: expect.stringContaining("expects 2400 元 but the amount is 2000"),
+    },
+    {
+      file: "HRSS_GROWTH_JOB_RETENTION.json",
+      path: "/examples/4",
       message: expect.stringContaining("expects 2400 元 but the amount is 2000"),
     },
   ]);
