@@ -12,6 +12,7 @@ import {
   type ExtensionCondition,
   isCategoryKind,
 } from "./category-conditions.ts";
+import { lockCountyQuota } from "./category-quota.ts";
 import {
   CANCEL_GROUND_LABELS,
   CANCEL_GROUNDS,
@@ -320,8 +321,50 @@ export async function revokeCategoryRecognition(
 }
 
 /**
+ * 三(二)1 同一个体工商户只能认定为一个类型。同一自然人在同一县级行政区域内设立多个个体工商户的，
+ * 最多只能有一个个体工商户获得认定: the first other recognition, of this household or of another
+ * household of its proprietor in its county, that would be in force during an extension of
+ * `recognition` to `validUntil` — not ended before its current valid_until, and valid after it.
+ * (A recognition in its last year does not block a new one, blocksNewRecognition, so one may
+ * follow it; extending it would then overlap the one that follows.)
+ */
+async function recognitionInTheWay(
+  trx: Kysely<Database>,
+  recognition: CategoryRecognitionRow,
+  validUntil: string,
+): Promise<RecognitionWithHousehold | undefined> {
+  const household = await trx
+    .selectFrom("household")
+    .select(["proprietor_id_hash", "county_code"])
+    .where("uscc", "=", recognition.uscc)
+    .executeTakeFirstOrThrow();
+  return recognitionQuery(trx)
+    .where("r.id", "<>", recognition.id)
+    .where((eb) =>
+      eb.or([
+        eb("r.uscc", "=", recognition.uscc),
+        eb.and([
+          eb("h.proprietor_id_hash", "=", household.proprietor_id_hash),
+          eb("h.county_code", "=", household.county_code),
+        ]),
+      ]),
+    )
+    .where((eb) =>
+      eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", recognition.valid_until)]),
+    )
+    .where("r.valid_until", ">", recognition.valid_until)
+    .where("r.valid_from", "<", validUntil)
+    .orderBy("r.valid_from")
+    .orderBy("r.id")
+    .executeTakeFirst();
+}
+
+/**
  * 三(二)2 在分类有效期的最后一年…符合以下情形之一的，有效期延长3年: in the last year of validity,
  * an operator extends valid_until by 3 years on condition A, B, C or D (C and D checked here).
+ * 三(二)1: not when another recognition of the household, or of the proprietor in the county,
+ * would then be in force at the same time (recognitionInTheWay). The county's quota row is locked
+ * first, as approvals lock it, so an approval and an extension in the county never overlap unseen.
  */
 export async function extendCategoryRecognition(
   db: Kysely<Database>,
@@ -341,8 +384,12 @@ export async function extendCategoryRecognition(
   );
   const today = todayInChina(now);
   return db.transaction().execute(async (trx) => {
+    const peek = await getCategoryRecognition(trx, input.recognitionId);
+    if (!peek) throw new NotFoundError(`no category recognition ${input.recognitionId}`);
+    requireOperatorFor(principal, peek.county_code);
+    // Lock order as in approveCategoryApplication: the county's quota row, then the recognition.
+    await lockCountyQuota(trx, peek.county_code);
     const recognition = await lockRecognition(trx, input.recognitionId);
-    requireOperatorFor(principal, recognition.county_code);
     if (!inLastYear(recognition, today)) {
       throw new ConflictError(
         `recognition ${recognition.id} is not in the last year of its validity on ${today} ` +
@@ -354,6 +401,20 @@ export async function extendCategoryRecognition(
     const check = extensionConditionHolds(condition, recognition, snapshot?.typing?.type ?? null);
     if (!check.holds) throw new BadInputError(check.reason, "condition");
     const validUntil = addYears(recognition.valid_until, EXTENSION_YEARS);
+    // 三(二)1 同一个体工商户只能认定为一个类型；同一自然人在同一县级行政区域内…最多只能有一个个体工商户获得认定.
+    const inTheWay = await recognitionInTheWay(trx, recognition, validUntil);
+    if (inTheWay) {
+      const whose =
+        inTheWay.uscc === recognition.uscc
+          ? "the same household (同一个体工商户只能认定为一个类型)"
+          : `the proprietor's other household ${inTheWay.uscc} in county ${inTheWay.county_code} ` +
+            "(同一自然人在同一县级行政区域内…最多只能有一个个体工商户获得认定)";
+      throw new ConflictError(
+        `recognition ${recognition.id} cannot be extended to ${validUntil}: recognition ${inTheWay.id} ` +
+          `(${inTheWay.category}, valid ${inTheWay.valid_from} to ${inTheWay.valid_until}) of ${whose} ` +
+          `would be in force after ${recognition.valid_until} too (三(二)1)`,
+      );
+    }
     await trx
       .insertInto("category_extension")
       .values({

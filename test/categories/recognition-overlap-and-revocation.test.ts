@@ -1,0 +1,256 @@
+import { sql } from "kysely";
+import pg from "pg";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Principal } from "../../src/auth/principal.ts";
+import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
+import { errorCodes, runGraphQL } from "../support/graphql.ts";
+import {
+  APPROVE,
+  applyAndVisit,
+  approve,
+  CATEGORY_ON,
+  countyOperator,
+  depsOn,
+  ERQI,
+  growthHouseholds,
+  JINSHUI,
+  ok,
+  recognise,
+  refusalCodes,
+  seedHouseholds,
+  usccOf,
+} from "./category-fixtures.ts";
+
+// 三(二)1 同一个体工商户只能认定为一个类型; 同一自然人在同一县级行政区域内…最多只能有一个个体工商户获得认定:
+// an extension must not leave two recognitions in force.
+
+const EXTEND = `mutation($id: ID!, $condition: CategoryExtensionCondition!) {
+  extendCategoryRecognition(recognitionId: $id, condition: $condition, evidence: "2025年获区人民政府表彰") {
+    id validUntil extensions { condition previousValidUntil validUntil extendedOn }
+  }
+}`;
+
+const RECOGNITION = `query($id: ID!) {
+  categoryRecognition(id: $id) { id validUntil endedOn endReason revokedOn extensions { condition } history { action } }
+}`;
+
+/** The household, and two more households of its proprietor: one in the county, one elsewhere. */
+const HOUSEHOLD = usccOf(ERQI, 1);
+const SIBLING = usccOf(ERQI, 2);
+const ELSEWHERE = usccOf(JINSHUI, 3);
+const PROPRIETOR = "sha256:same-proprietor";
+
+const erqi = countyOperator(ERQI);
+
+describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) => {
+  beforeEach(async () => {
+    await getDb().reset();
+    await seedHouseholds(getDb().db, [
+      { uscc: HOUSEHOLD, type: "GROWTH", proprietor_id_hash: PROPRIETOR },
+      { uscc: SIBLING, type: "GROWTH", proprietor_id_hash: PROPRIETOR },
+      { uscc: ELSEWHERE, type: "GROWTH", proprietor_id_hash: PROPRIETOR },
+      ...growthHouseholds(ERQI, 100, 100),
+      ...growthHouseholds(JINSHUI, 100, 100),
+    ]);
+  });
+
+  const extend = (date: string, id: string, operator: Principal = erqi) =>
+    runGraphQL<any>(depsOn(getDb(), date), operator, EXTEND, { id, condition: "B" });
+
+  const recognitionOn = async (date: string, id: string) =>
+    (await ok(depsOn(getDb(), date), erqi, RECOGNITION, { id })).categoryRecognition;
+
+  const categoryOn = async (uscc: string, asOf: string) =>
+    (await ok(depsOn(getDb(), "2026-11-01"), erqi, CATEGORY_ON, { uscc, asOf })).household.category;
+
+  /**
+   * FAMOUS recognised 2023-10-15 (valid 2024-01-01 to 2027-01-01); then `uscc` applies for
+   * QUALITY on 2026-09-01 (the FAMOUS recognition is in its last year, so it does not block) and
+   * is approved on 2026-10-10 (valid 2027-01-01 to 2030-01-01).
+   */
+  async function famousThenQuality(uscc: string) {
+    const famous = await recognise(getDb(), "2023-10-15", HOUSEHOLD);
+    expect(famous).toMatchObject({ validFrom: "2024-01-01", validUntil: "2027-01-01" });
+    const applicationId = await applyAndVisit(getDb(), "2026-09-01", uscc, "QUALITY", [
+      "QUALITY_2",
+    ]);
+    const approved = await approve(getDb(), "2026-10-10", applicationId, erqi);
+    expect(approved.refusals).toEqual([]);
+    expect(approved.recognition).toMatchObject({
+      category: "QUALITY",
+      validFrom: "2027-01-01",
+      validUntil: "2030-01-01",
+    });
+    return { famous: famous.id as string, quality: approved.recognition.id as string };
+  }
+
+  describe("extension", () => {
+    it("is refused when the same household has a newer recognition in force after this one's end", async () => {
+      const { famous, quality } = await famousThenQuality(HOUSEHOLD);
+
+      const refused = await extend("2026-11-01", famous);
+      expect(errorCodes(refused)).toEqual(["CONFLICT"]);
+      const message = refused.errors?.[0]?.message ?? "";
+      expect(message).toContain(quality);
+      expect(message).toContain("QUALITY");
+      expect(message).toContain("2027-01-01");
+      expect(message).toContain("2030-01-01");
+      expect(message).toContain("三(二)1");
+      expect(message).toContain("同一个体工商户只能认定为一个类型");
+
+      // Nothing changed: FAMOUS still ends on 2027-01-01, QUALITY follows it.
+      expect(await recognitionOn("2026-11-01", famous)).toMatchObject({
+        validUntil: "2027-01-01",
+        extensions: [],
+        history: [{ action: "category.recognise" }],
+      });
+      expect(await categoryOn(HOUSEHOLD, "2026-12-31")).toBe("FAMOUS");
+      expect(await categoryOn(HOUSEHOLD, "2027-01-01")).toBe("QUALITY");
+      expect(await categoryOn(HOUSEHOLD, "2029-12-31")).toBe("QUALITY");
+    });
+
+    it("is refused when another household of the proprietor in the county has one after this one's end", async () => {
+      const { famous, quality } = await famousThenQuality(SIBLING);
+
+      const refused = await extend("2026-11-01", famous);
+      expect(errorCodes(refused)).toEqual(["CONFLICT"]);
+      const message = refused.errors?.[0]?.message ?? "";
+      expect(message).toContain(quality);
+      expect(message).toContain(SIBLING);
+      expect(message).toContain("三(二)1");
+      expect(message).toContain("最多只能有一个个体工商户获得认定");
+
+      expect(await recognitionOn("2026-11-01", famous)).toMatchObject({
+        validUntil: "2027-01-01",
+        extensions: [],
+      });
+      expect(await categoryOn(HOUSEHOLD, "2027-01-01")).toBeNull();
+      expect(await categoryOn(SIBLING, "2027-01-01")).toBe("QUALITY");
+    });
+
+    it("extends when no other recognition would be in force, and then blocks a new one", async () => {
+      const famous = (await recognise(getDb(), "2023-10-15", HOUSEHOLD)).id as string;
+      // The proprietor's household in another county does not count (同一县级行政区域内).
+      await recognise(getDb(), "2026-10-10", ELSEWHERE, "QUALITY", ["QUALITY_2"]);
+
+      const extended = await extend("2026-11-01", famous);
+      expect(extended.errors).toBeUndefined();
+      expect(extended.data.extendCategoryRecognition).toMatchObject({
+        validUntil: "2030-01-01",
+        extensions: [
+          {
+            condition: "B",
+            previousValidUntil: "2027-01-01",
+            validUntil: "2030-01-01",
+            extendedOn: "2026-11-01",
+          },
+        ],
+      });
+      expect(await categoryOn(HOUSEHOLD, "2029-12-31")).toBe("FAMOUS");
+
+      // The other way round: once extended, a new recognition is refused at entry.
+      const applied = await ok(
+        depsOn(getDb(), "2026-11-02"),
+        { role: "HOUSEHOLD", tokenId: `h-${SIBLING}`, uscc: SIBLING },
+        `mutation($input: ApplyForCategoryInput!) { applyForCategory(input: $input) { refusals { code reason details } } }`,
+        { input: { category: "QUALITY", conditions: ["QUALITY_2"], evidence: "二级技师证书" } },
+      );
+      expect(refusalCodes(applied.applyForCategory)).toEqual(["PROPRIETOR_RECOGNISED_IN_COUNTY"]);
+    });
+
+    it("extends when the other recognition was ended before this one's end", async () => {
+      const { famous, quality } = await famousThenQuality(SIBLING);
+      await ok(
+        depsOn(getDb(), "2026-10-20"),
+        erqi,
+        `mutation($id: ID!) { revokeCategoryRecognition(recognitionId: $id, reason: "技能证书系伪造") { id } }`,
+        { id: quality },
+      );
+
+      const extended = await extend("2026-11-01", famous);
+      expect(extended.errors).toBeUndefined();
+      expect(extended.data.extendCategoryRecognition.validUntil).toBe("2030-01-01");
+    });
+
+    it("on PostgreSQL, never lets an approval and an extension in flight together both succeed", async (ctx) => {
+      if (getDb().engine !== "postgres") ctx.skip();
+      const famous = (await recognise(getDb(), "2023-10-15", HOUSEHOLD)).id as string;
+      const applicationId = await applyAndVisit(getDb(), "2026-09-01", SIBLING, "QUALITY", [
+        "QUALITY_2",
+      ]);
+      const results = await behindHeldQuotaLock(getDb(), [
+        () => runGraphQL<any>(depsOn(getDb(), "2026-11-01"), erqi, APPROVE, { id: applicationId }),
+        () => extend("2026-11-01", famous),
+      ]);
+      const [approval, extension] = results as [(typeof results)[0], (typeof results)[0]];
+      expect(approval.errors).toBeUndefined();
+      const approved = approval.data.approveCategoryApplication;
+      if (approved.refusals.length === 0) {
+        expect(errorCodes(extension)).toEqual(["CONFLICT"]);
+      } else {
+        expect(refusalCodes(approved)).toEqual(["PROPRIETOR_RECOGNISED_IN_COUNTY"]);
+        expect(extension.errors).toBeUndefined();
+      }
+      const standing = await getDb()
+        .db.selectFrom("category_recognition")
+        .select(["uscc", "valid_until"])
+        .where("valid_until", ">", "2027-01-01")
+        .execute();
+      expect(standing).toHaveLength(1);
+    });
+  });
+});
+
+/**
+ * Runs the calls while another connection holds ERQI's quota row, lets go once all of them are
+ * provably waiting for it (pg_blocking_pids), and returns their results.
+ */
+async function behindHeldQuotaLock<T>(
+  handle: TestDatabase,
+  calls: readonly (() => Promise<T>)[],
+): Promise<T[]> {
+  await handle.db
+    .insertInto("category_quota")
+    .values({ county_code: ERQI, share_basis_points: null, base_run_id: null, base_count: null })
+    .onConflict((oc) => oc.column("county_code").doNothing())
+    .execute();
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+    handle.db,
+  );
+  const holder = new pg.Client({
+    connectionString: process.env.TEST_DATABASE_URL,
+    options: `-c search_path=${rows[0]?.schema as string}`,
+  });
+  await holder.connect();
+  try {
+    const pid = (await holder.query("select pg_backend_pid() as pid")).rows[0].pid as number;
+    await holder.query("begin");
+    await holder.query("select * from category_quota where county_code = $1 for update", [ERQI]);
+    let settled = 0;
+    const running = calls.map((call) =>
+      call().finally(() => {
+        settled += 1;
+      }),
+    );
+    let blocked = 0;
+    while (blocked < calls.length && settled === 0) {
+      await holder.query("select pg_stat_clear_snapshot()");
+      // The first waits for the holder, the next for the first (its tuple lock): follow the chain.
+      const waiting = await holder.query(
+        `with recursive chain(pid) as (
+           select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+           union
+           select a.pid from pg_stat_activity a join chain c on c.pid = any(pg_blocking_pids(a.pid))
+         ) select count(*)::int as n from chain`,
+        [pid],
+      );
+      blocked = waiting.rows[0].n;
+      if (blocked < calls.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(blocked, "every call waits for the county's quota lock").toBe(calls.length);
+    await holder.query("commit");
+    return await Promise.all(running);
+  } finally {
+    await holder.end();
+  }
+}
