@@ -4,6 +4,11 @@ import { isCalendarDate, todayInChina } from "../dates.ts";
 import type { CategoryApplicationTable, CategoryVisitTable, Database } from "../db/types.ts";
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import {
+  type HouseholdPenaltyRow,
+  PENALTY_WINDOW_YEARS,
+  penaltyIsActive,
+} from "../matching/household-facts.ts";
+import {
   isUniqueViolation,
   requireId,
   requireOperatorFor,
@@ -20,6 +25,7 @@ import {
   type CategoryRefusal,
   checkEligibility,
   type EntrySource,
+  penaltyWindowEndsOn,
 } from "./category-eligibility.ts";
 import { type CountyQuota, countyQuota, lockCountyQuota } from "./category-quota.ts";
 import type { CategoryRecognitionRow } from "./category-recognitions.ts";
@@ -498,7 +504,35 @@ function quotaRefusal(quota: CountyQuota): CategoryRefusal {
 }
 
 /**
- * Approves a submitted application: re-checks eligibility as of today, requires a confirmed visit
+ * 三(二)1 A 申报或推荐之日前2年内，有在国家企业信用信息公示系统公示的罚款及以上行政处罚信息，尚未完成
+ * 信用修复的 (不得申报或推荐): at approval the window is measured from the day the application or
+ * recommendation was entered, not from the day of approval — a fine that reaches the system after
+ * entry (an import) still refuses it, though its 2 years may have run out by the approval. The
+ * penalties active on the day of approval are refused by checkEligibility (asOf today) and are
+ * left out here, so that no penalty is named twice.
+ */
+export function penaltiesOnEntryDay(
+  penalties: readonly HouseholdPenaltyRow[],
+  enteredOn: string,
+  today: string,
+): CategoryRefusal[] {
+  return penalties
+    .filter((p) => penaltyIsActive(p, enteredOn) && !penaltyIsActive(p, today))
+    .map((p) => {
+      const windowEnds = penaltyWindowEndsOn(p);
+      return {
+        code: "ACTIVE_PENALTY",
+        reason:
+          `${p.decided_on} 决定的行政处罚（${p.kind}）在申报或推荐之日（${enteredOn}）前${PENALTY_WINDOW_YEARS}年内，` +
+          `该日尚未完成信用修复，不得申报或推荐（三(二)1 A），不予认定；${windowEnds} 起或完成信用修复后可重新申报`,
+        details: { decidedOn: p.decided_on, kind: p.kind, enteredOn, windowEndsOn: windowEnds },
+      };
+    });
+}
+
+/**
+ * Approves a submitted application: re-checks eligibility as of today, and 三(二)1 A as of the day
+ * of entry too (penaltiesOnEntryDay), requires a confirmed visit
  * for 自主申报 (三(二)2 对拟认定的个体工商户进行走访核实后，对符合条件的予以认定), and keeps within the
  * county's quota. The county's quota row is locked first, so approvals in one county run one after
  * another and the count each sees includes every approval committed before it.
@@ -527,6 +561,8 @@ export async function approveCategoryApplication(
       source: application.source as EntrySource,
       applicationId: application.id,
     });
+    // 三(二)1 A 申报或推荐之日前2年内: measured from the day of entry as well as from today.
+    refusals.push(...penaltiesOnEntryDay(subject.penalties, application.entered_on, today));
     const visits = await visitsOfApplications(trx, [application.id]);
     const lastVisit = visits.at(-1);
     if (!lastVisit) {
