@@ -283,9 +283,11 @@ export async function cancelCategoryRecognition(
 }
 
 /**
- * 三(二)2 以欺诈、贿赂等手段…弄虚作假取得认定的，应当撤销认定: revokes a recognition (even one
- * already ended: the fraud still bars the household), ending it today if it still stands. The
- * household may not apply again for 5 years from today (category-eligibility.ts).
+ * 三(二)2 在自主申报过程中以欺诈、贿赂等手段…弄虚作假取得认定的，应当撤销认定: revokes a recognition
+ * obtained through self-application (even one already ended: the fraud still bars the household),
+ * ending it today if it still stands. The household may not apply again for 5 years from today
+ * (category-eligibility.ts). A recognition from a department's recommendation is not revoked: it is
+ * cancelled (取消认定, cancelCategoryRecognition) when it no longer meets the standard.
  */
 export async function revokeCategoryRecognition(
   db: Kysely<Database>,
@@ -302,6 +304,14 @@ export async function revokeCategoryRecognition(
     if (recognition.end_reason === "REVOKED") {
       throw new ConflictError(
         `recognition ${recognition.id} was already revoked on ${recognition.revoked_on}`,
+      );
+    }
+    // 三(二)2 在自主申报过程中…弄虚作假取得认定的，应当撤销认定: self-applications only.
+    if (recognition.source === "DEPARTMENT") {
+      throw new ConflictError(
+        `recognition ${recognition.id} came from a department recommendation (部门推荐), not a self-application: ` +
+          "revocation for fraud, and its 5-year bar, apply only to recognitions obtained 在自主申报过程中 (三(二)2); " +
+          "if it no longer meets the standard, cancel it instead (取消认定, cancelCategoryRecognition on a ground that holds)",
       );
     }
     const endedOn =

@@ -6,15 +6,20 @@ import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
 import { errorCodes, runGraphQL } from "../support/graphql.ts";
 import {
   APPROVE,
+  apply,
   applyAndVisit,
   approve,
   CATEGORY_ON,
+  CONSENT,
   countyOperator,
+  department,
   depsOn,
   ERQI,
   growthHouseholds,
+  householdOf,
   JINSHUI,
   ok,
+  RECOMMEND,
   recognise,
   refusalCodes,
   seedHouseholds,
@@ -22,12 +27,17 @@ import {
 } from "./category-fixtures.ts";
 
 // 三(二)1 同一个体工商户只能认定为一个类型; 同一自然人在同一县级行政区域内…最多只能有一个个体工商户获得认定:
-// an extension must not leave two recognitions in force.
+// an extension must not leave two recognitions in force. 三(二)2 在自主申报过程中…弄虚作假取得认定的，
+// 应当撤销认定: revocation for fraud is for self-applied recognitions only.
 
 const EXTEND = `mutation($id: ID!, $condition: CategoryExtensionCondition!) {
   extendCategoryRecognition(recognitionId: $id, condition: $condition, evidence: "2025年获区人民政府表彰") {
     id validUntil extensions { condition previousValidUntil validUntil extendedOn }
   }
+}`;
+
+const REVOKE = `mutation($id: ID!) {
+  revokeCategoryRecognition(recognitionId: $id, reason: "申报材料中的证书系伪造") { id endedOn endReason revokedOn }
 }`;
 
 const RECOGNITION = `query($id: ID!) {
@@ -198,6 +208,90 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
         .execute();
       expect(standing).toHaveLength(1);
     });
+  });
+});
+
+describeEachEngine("名特优新 recognitions: revocation for fraud", (getDb) => {
+  beforeEach(async () => {
+    await getDb().reset();
+    await seedHouseholds(getDb().db, [
+      { uscc: HOUSEHOLD, type: "GROWTH" },
+      ...growthHouseholds(ERQI, 100, 100),
+    ]);
+  });
+
+  const recognitionOn = async (date: string, id: string) =>
+    (await ok(depsOn(getDb(), date), erqi, RECOGNITION, { id })).categoryRecognition;
+
+  const revocations = () =>
+    getDb()
+      .db.selectFrom("audit_log")
+      .select("entity_id")
+      .where("action", "=", "category.revoke")
+      .execute();
+
+  it("revokes a self-applied recognition and bars a new application for 5 years", async () => {
+    const recognition = await recognise(getDb(), "2026-10-20", HOUSEHOLD);
+    const revoked = await ok(depsOn(getDb(), "2027-03-01"), erqi, REVOKE, { id: recognition.id });
+    expect(revoked.revokeCategoryRecognition).toMatchObject({
+      endedOn: "2027-03-01",
+      endReason: "REVOKED",
+      revokedOn: "2027-03-01",
+    });
+    expect(await revocations()).toEqual([{ entity_id: recognition.id }]);
+    expect(refusalCodes(await apply(getDb(), "2032-02-29", HOUSEHOLD))).toEqual([
+      "REVOKED_FOR_FRAUD",
+    ]);
+  });
+
+  it("refuses to revoke a recommended recognition, which may be cancelled instead, and changes nothing", async () => {
+    const recommended = await ok(
+      depsOn(getDb(), "2026-09-01"),
+      department("CULTURE_ZZ"),
+      RECOMMEND,
+      {
+        input: {
+          uscc: HOUSEHOLD,
+          category: "QUALITY",
+          conditions: ["QUALITY_3"],
+          evidence: "市级非遗代表性传承人",
+        },
+      },
+    );
+    const applicationId = recommended.recommendForCategory.application.id as string;
+    await ok(depsOn(getDb(), "2026-09-02"), householdOf(HOUSEHOLD), CONSENT, {
+      id: applicationId,
+      consent: true,
+    });
+    const approved = await approve(getDb(), "2026-09-03", applicationId, erqi);
+    expect(approved.refusals).toEqual([]);
+    const id = approved.recognition.id as string;
+
+    const refused = await runGraphQL(depsOn(getDb(), "2027-03-01"), erqi, REVOKE, { id });
+    expect(errorCodes(refused)).toEqual(["CONFLICT"]);
+    const message = refused.errors?.[0]?.message ?? "";
+    expect(message).toContain("三(二)2");
+    expect(message).toContain("部门推荐");
+    expect(message).toContain("取消认定");
+
+    // Nothing changed: no end, no audit entry, no bar on applying again, still in force.
+    expect(await recognitionOn("2027-03-01", id)).toMatchObject({
+      endedOn: null,
+      endReason: null,
+      revokedOn: null,
+      history: [{ action: "category.recognise" }],
+    });
+    expect(await revocations()).toEqual([]);
+    const again = await apply(getDb(), "2029-09-01", HOUSEHOLD);
+    expect(refusalCodes(again)).not.toContain("REVOKED_FOR_FRAUD");
+    expect(
+      (
+        await ok(depsOn(getDb(), "2027-03-01"), erqi, CATEGORY_ON, {
+          uscc: HOUSEHOLD,
+          asOf: "2027-06-01",
+        })
+      ).household.category,
+    ).toBe("QUALITY");
   });
 });
 
