@@ -128,6 +128,7 @@ export async function loadUpkeepFacts(
       proprietorDishonestDebtor: snapshot.household.proprietor_dishonest_debtor,
       reportNotConfirmed: false,
       spotCheckFailed: false,
+      household: snapshot,
     });
   }
   for (const report of reports) {

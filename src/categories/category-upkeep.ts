@@ -1,5 +1,11 @@
 import { unreachable } from "../auth/principal.ts";
-import { type HouseholdPenaltyRow, penaltyIsActive } from "../matching/household-facts.ts";
+import {
+  factsOf,
+  type HouseholdFacts,
+  type HouseholdPenaltyRow,
+  type HouseholdSnapshot,
+  penaltyIsActive,
+} from "../matching/household-facts.ts";
 import type { ExtensionCondition } from "./category-conditions.ts";
 import {
   inLastYear,
@@ -17,6 +23,10 @@ export const CANCEL_GROUNDS = [
   "MISSING_REPORT",
   "NOT_REGISTERED",
   "NOT_CLASSIFIABLE",
+  "ABNORMAL_LISTED",
+  "SERIOUS_VIOLATION_LISTED",
+  "TAX_ABNORMAL",
+  "SUSPENDED",
   "ACTIVE_PENALTY",
   "DISHONEST_DEBTOR",
   "REPORT_NOT_CONFIRMED",
@@ -29,6 +39,14 @@ export const CANCEL_GROUND_LABELS: Readonly<Record<CancelGround, string>> = {
   NOT_REGISTERED:
     "个体工商户已不在册（吊销、注销或撤销），已不符合分型基础标准（三(一)1、三(二)2）",
   NOT_CLASSIFIABLE: "当前分型结果为“不符合分型条件”，已不符合分型和分类基础标准（三(二)2）",
+  ABNORMAL_LISTED:
+    "被市场监管部门标记为经营异常状态，尚未恢复正常经营状态，已不符合分型基础标准（三(一)1 基础标准 A、三(二)2）",
+  SERIOUS_VIOLATION_LISTED:
+    "被列入市场监督管理严重违法失信名单，未实施信用修复，已不符合分型基础标准（三(一)1 基础标准 B、三(二)2）",
+  TAX_ABNORMAL:
+    "被税务部门列为“非正常户”尚未解除，已不符合分型基础标准（三(一)1 基础标准 C、三(二)2）",
+  SUSPENDED:
+    "已办理歇业备案，尚在法定最长歇业期内（非季节性经营），已不符合分型基础标准（三(一)1 基础标准 D、三(二)2）",
   ACTIVE_PENALTY:
     "2年内有罚款及以上行政处罚尚未完成信用修复，已不符合分类基础标准（三(二)1 A、三(二)2）",
   DISHONEST_DEBTOR: "经营者被人民法院列为失信被执行人，已不符合分类基础标准（三(二)1 B、三(二)2）",
@@ -52,6 +70,40 @@ export interface UpkeepFacts {
   reportNotConfirmed: boolean;
   /** A spot check's field verification did not confirm it. */
   spotCheckFailed: boolean;
+  /**
+   * The household's records (household-facts.ts), from which the typing base standard's A–D are
+   * read as of the date upkeep is looked at (baseStandardGrounds). Absent: those items reach
+   * upkeep only through the next typing run (NOT_CLASSIFIABLE).
+   */
+  household?: HouseholdSnapshot;
+}
+
+/**
+ * 三(二)2 是否继续符合分型…基础标准: the typing base standard's A–D (三(一)1 基础标准) on the
+ * household's facts as of the date, not as of the last typing run — a household put on the
+ * 经营异常名录 after the run is listed at once. The facts are those the typing standard's base
+ * conditions read (policies-data/typing: BASE_ABNORMAL, BASE_SERIOUS_VIOLATION, BASE_TAX_ABNORMAL,
+ * BASE_SUSPENDED), computed by factsOf: the 歇业 period and its legal maximum are its own.
+ * 登记在册 is NOT_REGISTERED. The standard's other item, 上一年度已报送年度报告, is left to the
+ * run: it is judged after the reporting period (三(一)2 每年7月份个体工商户年度报告结束后), and
+ * read on an earlier day it would list every household whose report is not yet due.
+ */
+export function baseStandardGrounds(
+  facts: Pick<
+    HouseholdFacts,
+    "abnormalListed" | "seriousViolationListed" | "taxAbnormal" | "suspended" | "seasonal"
+  >,
+): CancelGround[] {
+  const grounds: CancelGround[] = [];
+  // 三(一)1 基础标准 A: 被市场监管部门标记为经营异常状态，尚未恢复正常经营状态的.
+  if (facts.abnormalListed) grounds.push("ABNORMAL_LISTED");
+  // 三(一)1 基础标准 B: 被列入市场监督管理严重违法失信名单，未实施信用修复的.
+  if (facts.seriousViolationListed) grounds.push("SERIOUS_VIOLATION_LISTED");
+  // 三(一)1 基础标准 C: 被税务部门列为“非正常户”尚未解除的.
+  if (facts.taxAbnormal) grounds.push("TAX_ABNORMAL");
+  // 三(一)1 基础标准 D: 已办理歇业备案，尚在法定最长歇业期内的（季节性经营的个体工商户除外）.
+  if (facts.suspended && !facts.seasonal) grounds.push("SUSPENDED");
+  return grounds;
 }
 
 export interface UpkeepStatus {
@@ -69,10 +121,13 @@ export function upkeepOf(r: RecognitionDates, facts: UpkeepFacts, date: string):
   // 三(二)2 于每年7月底前完成信息报告.
   if (missing.length > 0) grounds.push("MISSING_REPORT");
   // 三(二)2 是否继续符合分型和分类基础标准进行确认。对已不符合标准的，取消认定: what entry
-  // required still holds — in the register (三(一)1), not 不符合分型条件 in the current run, and the
-  // classification base standard's A and B (三(二)1) as of the date.
+  // required still holds — in the register (三(一)1), not 不符合分型条件 in the current run, the
+  // typing base standard's A–D (三(一)1) and the classification base standard's A and B (三(二)1)
+  // as of the date.
   if (facts.status !== "ACTIVE") grounds.push("NOT_REGISTERED");
   if (facts.type === "NOT_CLASSIFIABLE") grounds.push("NOT_CLASSIFIABLE");
+  // 三(二)2 继续符合分型…基础标准: 三(一)1 基础标准 A–D on the household's facts as of the date.
+  if (facts.household) grounds.push(...baseStandardGrounds(factsOf(facts.household, date)));
   if (facts.penalties.some((p) => penaltyIsActive(p, date))) grounds.push("ACTIVE_PENALTY");
   if (facts.proprietorDishonestDebtor) grounds.push("DISHONEST_DEBTOR");
   if (facts.reportNotConfirmed) grounds.push("REPORT_NOT_CONFIRMED");
