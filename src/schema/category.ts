@@ -938,7 +938,7 @@ builder.mutationFields((t) => ({
   revokeCategoryRecognition: t.field({
     type: RecognitionRef,
     description:
-      "撤销认定: the recognition was obtained by fraud. It ends today, and the household may not apply again for 5 years.",
+      "撤销认定: a self-application's recognition obtained by fraud (三(二)2 在自主申报过程中). It ends today, and the household may not apply again for 5 years. A recognition from a department's recommendation is refused here: cancel it on a ground instead.",
     authScopes: { operator: true },
     args: { recognitionId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) =>
