@@ -3,7 +3,7 @@ import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadFacts } from "../../src/matching/household-facts.ts";
 import { publishTestPolicy } from "../grants/grant-fixtures.ts";
-import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
+import { describeEachEngine, type TestDatabase, waitersBehind } from "../support/databases.ts";
 import { runGraphQL } from "../support/graphql.ts";
 import { insertHouseholds } from "../support/households.ts";
 import {
@@ -598,18 +598,7 @@ async function raceBehindHeldLock(handle: TestDatabase, usccs: string[]): Promis
     // blocked behind the holder — or have finished, which would mean they never waited for it.
     let blocked = 0;
     while (blocked < 2 && settled < 2) {
-      // Inside a transaction pg_stat_activity is a snapshot taken at first use: refresh it.
-      await holder.query("select pg_stat_clear_snapshot()");
-      // The first waits for the holder, the second for the first (its tuple lock): follow the chain.
-      const waiting = await holder.query(
-        `with recursive chain(pid) as (
-           select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
-           union
-           select a.pid from pg_stat_activity a join chain c on c.pid = any(pg_blocking_pids(a.pid))
-         ) select count(*)::int as n from chain`,
-        [pid],
-      );
-      blocked = waiting.rows[0].n;
+      blocked = await waitersBehind(holder, pid);
       if (blocked < 2) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(blocked, "both approvals wait for the county's quota lock").toBe(2);

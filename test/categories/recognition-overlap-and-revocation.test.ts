@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
-import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
+import { describeEachEngine, type TestDatabase, waitersBehind } from "../support/databases.ts";
 import { errorCodes, runGraphQL } from "../support/graphql.ts";
 import {
   APPROVE,
@@ -328,17 +328,7 @@ async function behindHeldQuotaLock<T>(
     );
     let blocked = 0;
     while (blocked < calls.length && settled === 0) {
-      await holder.query("select pg_stat_clear_snapshot()");
-      // The first waits for the holder, the next for the first (its tuple lock): follow the chain.
-      const waiting = await holder.query(
-        `with recursive chain(pid) as (
-           select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
-           union
-           select a.pid from pg_stat_activity a join chain c on c.pid = any(pg_blocking_pids(a.pid))
-         ) select count(*)::int as n from chain`,
-        [pid],
-      );
-      blocked = waiting.rows[0].n;
+      blocked = await waitersBehind(holder, pid);
       if (blocked < calls.length) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(blocked, "every call waits for the county's quota lock").toBe(calls.length);

@@ -81,3 +81,21 @@ export function describeEachEngine(
     });
   }
 }
+
+/**
+ * How many backends wait on the backend `pid`, directly or down a chain of waits (the first waits
+ * for the holder, the next for the first's tuple lock). PostgreSQL only; `client` may be inside a
+ * transaction, whose view of pg_stat_activity is refreshed first.
+ */
+export async function waitersBehind(client: pg.Client, pid: number): Promise<number> {
+  await client.query("select pg_stat_clear_snapshot()");
+  const waiting = await client.query<{ n: number }>(
+    `with recursive chain(pid) as (
+       select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
+       union
+       select a.pid from pg_stat_activity a join chain c on c.pid = any(pg_blocking_pids(a.pid))
+     ) select count(*)::int as n from chain`,
+    [pid],
+  );
+  return waiting.rows[0]?.n ?? 0;
+}
