@@ -1,9 +1,8 @@
 import { sql } from "kysely";
-import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadFacts } from "../../src/matching/household-facts.ts";
 import { publishTestPolicy } from "../grants/grant-fixtures.ts";
-import { describeEachEngine, type TestDatabase, waitersBehind } from "../support/databases.ts";
+import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
 import { runGraphQL } from "../support/graphql.ts";
 import { insertHouseholds } from "../support/households.ts";
 import {
@@ -11,6 +10,7 @@ import {
   apply,
   applyAndVisit,
   approve,
+  behindHeldQuotaLock,
   CATEGORY_ON,
   cityOperator,
   countyOperator,
@@ -562,8 +562,8 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
 
 /**
  * Two approvals for the last place, both started while a third connection holds the county's
- * quota row: both are provably in flight at once (each blocked by the holder, as
- * pg_blocking_pids shows) before the holder lets go. Exactly one may win.
+ * quota row: both are provably in flight at once (behindHeldQuotaLock) before the holder lets go.
+ * Exactly one may win.
  */
 async function raceBehindHeldLock(handle: TestDatabase, usccs: string[]): Promise<void> {
   const [A, B, C] = usccs as [string, string, string];
@@ -573,50 +573,24 @@ async function raceBehindHeldLock(handle: TestDatabase, usccs: string[]): Promis
   expect((await approve(handle, date, first, operator)).refusals).toEqual([]);
   const racers = [await applyAndVisit(handle, date, B), await applyAndVisit(handle, date, C)];
 
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-    handle.db,
+  const results = await behindHeldQuotaLock(
+    handle,
+    racers.map(
+      (id) => () =>
+        runGraphQL<Record<string, any>>(depsOn(handle, date), operator, APPROVE, { id }),
+    ),
   );
-  const schema = rows[0]?.schema as string;
-  const holder = new pg.Client({
-    connectionString: process.env.TEST_DATABASE_URL,
-    options: `-c search_path=${schema}`,
+  const outcomes = results.map((r) => {
+    expect(r.errors).toBeUndefined();
+    return r.data?.approveCategoryApplication;
   });
-  await holder.connect();
-  try {
-    const pid = (await holder.query("select pg_backend_pid() as pid")).rows[0].pid as number;
-    await holder.query("begin");
-    await holder.query("select * from category_quota where county_code = $1 for update", [ERQI]);
-    let settled = 0;
-    const approvals = racers.map((id) =>
-      runGraphQL<Record<string, any>>(depsOn(handle, date), operator, APPROVE, { id }).finally(
-        () => {
-          settled += 1;
-        },
-      ),
-    );
-    // Wait (no deadline of our own: vitest's test timeout applies) until both approvals are
-    // blocked behind the holder — or have finished, which would mean they never waited for it.
-    let blocked = 0;
-    while (blocked < 2 && settled < 2) {
-      blocked = await waitersBehind(holder, pid);
-      if (blocked < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(blocked, "both approvals wait for the county's quota lock").toBe(2);
-    await holder.query("commit");
-    const outcomes = (await Promise.all(approvals)).map((r) => {
-      expect(r.errors).toBeUndefined();
-      return r.data?.approveCategoryApplication;
-    });
-    expect(outcomes.filter((o) => o.refusals.length === 0)).toHaveLength(1);
-    expect(outcomes.flatMap((o) => o.refusals.map((r: { code: string }) => r.code))).toEqual([
-      "QUOTA_REACHED",
-    ]);
-    const count = await handle.db
-      .selectFrom("category_recognition")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(2);
-  } finally {
-    await holder.end();
-  }
+  expect(outcomes.filter((o) => o.refusals.length === 0)).toHaveLength(1);
+  expect(outcomes.flatMap((o) => o.refusals.map((r: { code: string }) => r.code))).toEqual([
+    "QUOTA_REACHED",
+  ]);
+  const count = await handle.db
+    .selectFrom("category_recognition")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  expect(Number(count.n)).toBe(2);
 }

@@ -1,14 +1,13 @@
-import { sql } from "kysely";
-import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
-import { describeEachEngine, type TestDatabase, waitersBehind } from "../support/databases.ts";
+import { describeEachEngine } from "../support/databases.ts";
 import { errorCodes, runGraphQL } from "../support/graphql.ts";
 import {
   APPROVE,
   apply,
   applyAndVisit,
   approve,
+  behindHeldQuotaLock,
   CATEGORY_ON,
   CONSENT,
   countyOperator,
@@ -294,47 +293,3 @@ describeEachEngine("名特优新 recognitions: revocation for fraud", (getDb) =>
     ).toBe("QUALITY");
   });
 });
-
-/**
- * Runs the calls while another connection holds ERQI's quota row, lets go once all of them are
- * provably waiting for it (pg_blocking_pids), and returns their results.
- */
-async function behindHeldQuotaLock<T>(
-  handle: TestDatabase,
-  calls: readonly (() => Promise<T>)[],
-): Promise<T[]> {
-  await handle.db
-    .insertInto("category_quota")
-    .values({ county_code: ERQI, share_basis_points: null, base_run_id: null, base_count: null })
-    .onConflict((oc) => oc.column("county_code").doNothing())
-    .execute();
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
-    handle.db,
-  );
-  const holder = new pg.Client({
-    connectionString: process.env.TEST_DATABASE_URL,
-    options: `-c search_path=${rows[0]?.schema as string}`,
-  });
-  await holder.connect();
-  try {
-    const pid = (await holder.query("select pg_backend_pid() as pid")).rows[0].pid as number;
-    await holder.query("begin");
-    await holder.query("select * from category_quota where county_code = $1 for update", [ERQI]);
-    let settled = 0;
-    const running = calls.map((call) =>
-      call().finally(() => {
-        settled += 1;
-      }),
-    );
-    let blocked = 0;
-    while (blocked < calls.length && settled === 0) {
-      blocked = await waitersBehind(holder, pid);
-      if (blocked < calls.length) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(blocked, "every call waits for the county's quota lock").toBe(calls.length);
-    await holder.query("commit");
-    return await Promise.all(running);
-  } finally {
-    await holder.end();
-  }
-}
