@@ -154,6 +154,12 @@ export const APPROVE = `mutation($id: ID!) {
   }
 }`;
 
+export const UPKEEP = `query($county: String) {
+  categoryUpkeep(countyCode: $county) {
+    edges { node { grounds missingReportYears inLastYear recognition { id uscc } } }
+  }
+}`;
+
 export const QUOTA = `query($county: String) {
   categoryQuota(countyCode: $county) { countyCode base sharePercent shareSetByCity limit used left yearlyRunAsOf }
 }`;

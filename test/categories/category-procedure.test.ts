@@ -27,17 +27,12 @@ import {
   recognise,
   refusalCodes,
   seedHouseholds,
+  UPKEEP,
   usccOf,
 } from "./category-fixtures.ts";
 
 // The rest of the procedure through the API: entry checks, recommendation and consent, review,
 // upkeep (reports, cancellation, extension), the spot check, the public notice and the audit log.
-
-const UPKEEP = `query($county: String) {
-  categoryUpkeep(countyCode: $county) {
-    edges { node { grounds missingReportYears inLastYear recognition { id uscc } } }
-  }
-}`;
 
 const REPORT = `mutation($year: Int, $content: String!) {
   submitCategoryReport(kind: ANNUAL, year: $year, content: $content) { id year submittedOn confirmed }

@@ -12,18 +12,13 @@ import {
   recognise,
   refusalCodes,
   seedHouseholds,
+  UPKEEP,
   usccOf,
 } from "./category-fixtures.ts";
 
 // The windows of 三(二)1 A and of 三(二)2 upkeep, through the API: the 2 years before the day of
 // entry still count at approval, and upkeep reads the base standard on the day, not through the
 // last typing run.
-
-const UPKEEP = `query($county: String) {
-  categoryUpkeep(countyCode: $county) {
-    edges { node { grounds recognition { id uscc } } }
-  }
-}`;
 
 const CANCEL = `mutation($id: ID!, $ground: CategoryCancelGround!) {
   cancelCategoryRecognition(recognitionId: $id, ground: $ground, note: "经审核确认") { id endedOn endReason endGround }
