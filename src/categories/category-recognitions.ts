@@ -122,10 +122,6 @@ export async function loadUpkeepFacts(
     if (!snapshot) continue;
     facts.set(r.id, {
       reportedYears: [],
-      type: snapshot.typing?.type ?? null,
-      status: snapshot.household.status,
-      penalties: snapshot.penalties,
-      proprietorDishonestDebtor: snapshot.household.proprietor_dishonest_debtor,
       reportNotConfirmed: false,
       spotCheckFailed: false,
       household: snapshot,

@@ -2,9 +2,7 @@ import { unreachable } from "../auth/principal.ts";
 import {
   factsOf,
   type HouseholdFacts,
-  type HouseholdPenaltyRow,
   type HouseholdSnapshot,
-  penaltyIsActive,
 } from "../matching/household-facts.ts";
 import type { ExtensionCondition } from "./category-conditions.ts";
 import {
@@ -58,24 +56,16 @@ export const CANCEL_GROUND_LABELS: Readonly<Record<CancelGround, string>> = {
 export interface UpkeepFacts {
   /** Years with an annual report. */
   reportedYears: readonly number[];
-  /** The household's current type (null: none). */
-  type: string | null;
-  /** The household's registration status (ACTIVE: 在册). */
-  status: string;
-  /** Its penalties: 三(二)1 A is measured on the date upkeep is looked at. */
-  penalties: readonly HouseholdPenaltyRow[];
-  /** 三(二)1 B: the proprietor is listed as 失信被执行人. */
-  proprietorDishonestDebtor: boolean;
   /** The latest reviewed report was not confirmed. */
   reportNotConfirmed: boolean;
   /** A spot check's field verification did not confirm it. */
   spotCheckFailed: boolean;
   /**
-   * The household's records (household-facts.ts), from which the typing base standard's A–D are
-   * read as of the date upkeep is looked at (baseStandardGrounds). Absent: those items reach
-   * upkeep only through the next typing run (NOT_CLASSIFIABLE).
+   * The household's records (household-facts.ts). Its register status, current type, the typing
+   * base standard's A–D and the classification base standard's A and B are their facts as of the
+   * date upkeep is looked at (factsOf), the same facts entry and the rules read.
    */
-  household?: HouseholdSnapshot;
+  household: HouseholdSnapshot;
 }
 
 /**
@@ -124,12 +114,12 @@ export function upkeepOf(r: RecognitionDates, facts: UpkeepFacts, date: string):
   // required still holds — in the register (三(一)1), not 不符合分型条件 in the current run, the
   // typing base standard's A–D (三(一)1) and the classification base standard's A and B (三(二)1)
   // as of the date.
-  if (facts.status !== "ACTIVE") grounds.push("NOT_REGISTERED");
-  if (facts.type === "NOT_CLASSIFIABLE") grounds.push("NOT_CLASSIFIABLE");
-  // 三(二)2 继续符合分型…基础标准: 三(一)1 基础标准 A–D on the household's facts as of the date.
-  if (facts.household) grounds.push(...baseStandardGrounds(factsOf(facts.household, date)));
-  if (facts.penalties.some((p) => penaltyIsActive(p, date))) grounds.push("ACTIVE_PENALTY");
-  if (facts.proprietorDishonestDebtor) grounds.push("DISHONEST_DEBTOR");
+  const household = factsOf(facts.household, date);
+  if (household.status !== "ACTIVE") grounds.push("NOT_REGISTERED");
+  if (household.type === "NOT_CLASSIFIABLE") grounds.push("NOT_CLASSIFIABLE");
+  grounds.push(...baseStandardGrounds(household));
+  if (household.hasActivePenalty) grounds.push("ACTIVE_PENALTY");
+  if (household.proprietorDishonestDebtor) grounds.push("DISHONEST_DEBTOR");
   if (facts.reportNotConfirmed) grounds.push("REPORT_NOT_CONFIRMED");
   if (facts.spotCheckFailed) grounds.push("SPOT_CHECK_FAILED");
   return { grounds, missingReportYears: missing, inLastYear: inLastYear(r, date) };

@@ -9,7 +9,11 @@ import {
 } from "../../src/categories/category-eligibility.ts";
 import { quotaLimit } from "../../src/categories/category-quota.ts";
 import { drawSample, sampleSize } from "../../src/categories/category-spot-check.ts";
-import { extensionConditionHolds, upkeepOf } from "../../src/categories/category-upkeep.ts";
+import {
+  extensionConditionHolds,
+  type UpkeepFacts,
+  upkeepOf,
+} from "../../src/categories/category-upkeep.ts";
 import {
   blocksNewRecognition,
   fraudBanCovers,
@@ -20,6 +24,7 @@ import {
   validityYears,
 } from "../../src/categories/category-validity.ts";
 import { BadInputError } from "../../src/errors.ts";
+import { type HouseholdRecord, snapshotOf } from "../support/household-arbitraries.ts";
 
 const subject = (over: Partial<EligibilitySubject> = {}): EligibilitySubject => ({
   uscc: "92410103MA0000001X",
@@ -33,6 +38,43 @@ const subject = (over: Partial<EligibilitySubject> = {}): EligibilitySubject => 
   proprietorRecognitions: [],
   openApplication: null,
   ...over,
+});
+
+/** What upkeep is told besides the household's records, and the records' few facts that vary. */
+type UpkeepHousehold = Partial<Omit<UpkeepFacts, "household">> & {
+  type?: string;
+  status?: HouseholdRecord["status"];
+  penalties?: HouseholdRecord["penalties"];
+  proprietorDishonestDebtor?: boolean;
+};
+
+/**
+ * Upkeep's facts for a household stored from a contract record (snapshotOf): 在册, typed 成长型,
+ * registered in 2015, meeting every base standard, unless told otherwise.
+ */
+const upkeepFacts = ({
+  type = "GROWTH",
+  status = "ACTIVE",
+  penalties = [],
+  proprietorDishonestDebtor = false,
+  ...told
+}: UpkeepHousehold = {}): UpkeepFacts => ({
+  reportedYears: [],
+  reportNotConfirmed: false,
+  spotCheckFailed: false,
+  ...told,
+  household: snapshotOf(
+    {
+      uscc: "92410103MA0000001X",
+      name: "二七区测试小吃店",
+      proprietor: { idHash: "h", dishonestDebtor: proprietorDishonestDebtor },
+      countyCode: "410103",
+      registeredOn: "2015-03-01",
+      status,
+      penalties,
+    },
+    { type, run: null, correction: null },
+  ),
 });
 
 const codes = (
@@ -244,15 +286,14 @@ describe("validity (三(二)2)", () => {
   });
 
   it("lists grounds to cancel only while the recognition stands", () => {
-    const facts = {
-      reportedYears: [],
+    const facts = upkeepFacts({
       type: "NOT_CLASSIFIABLE",
       status: "DEREGISTERED",
-      penalties: [{ uscc: "x", seq: 1, decided_on: "2027-03-01", kind: "FINE", repaired_on: null }],
+      penalties: [{ decidedOn: "2027-03-01", kind: "FINE", repairedOn: null }],
       proprietorDishonestDebtor: true,
       reportNotConfirmed: true,
       spotCheckFailed: true,
-    };
+    });
     expect(upkeepOf(recognition(), facts, "2027-08-01").grounds).toEqual([
       "MISSING_REPORT",
       "NOT_REGISTERED",
@@ -266,23 +307,9 @@ describe("validity (三(二)2)", () => {
   });
 
   it("lists a recognised household that no longer meets the base standards of entry", () => {
-    const sound = {
-      reportedYears: [2027, 2028, 2029],
-      type: "GROWTH",
-      status: "ACTIVE",
-      penalties: [] as {
-        uscc: string;
-        seq: number;
-        decided_on: string;
-        kind: string;
-        repaired_on: string | null;
-      }[],
-      proprietorDishonestDebtor: false,
-      reportNotConfirmed: false,
-      spotCheckFailed: false,
-    };
-    const grounds = (over: Partial<typeof sound>, date = "2028-03-01") =>
-      upkeepOf(recognition(), { ...sound, ...over }, date).grounds;
+    const grounds = (over: UpkeepHousehold, date = "2028-03-01") =>
+      upkeepOf(recognition(), upkeepFacts({ reportedYears: [2027, 2028, 2029], ...over }), date)
+        .grounds;
     expect(grounds({})).toEqual([]);
     // 三(一)1 登记在册.
     expect(grounds({ status: "DEREGISTERED" })).toEqual(["NOT_REGISTERED"]);
@@ -290,12 +317,12 @@ describe("validity (三(二)2)", () => {
     expect(grounds({ proprietorDishonestDebtor: true })).toEqual(["DISHONEST_DEBTOR"]);
     // 三(二)1 A, measured on the day: from the decision for 2 years, until credit repair; never a
     // warning.
-    const fine = { uscc: "x", seq: 1, decided_on: "2027-06-10", kind: "FINE", repaired_on: null };
+    const fine = { decidedOn: "2027-06-10", kind: "FINE", repairedOn: null } as const;
     expect(grounds({ penalties: [fine] }, "2027-06-09")).toEqual([]);
     expect(grounds({ penalties: [fine] }, "2027-06-10")).toEqual(["ACTIVE_PENALTY"]);
     expect(grounds({ penalties: [fine] }, "2029-06-09")).toEqual(["ACTIVE_PENALTY"]);
     expect(grounds({ penalties: [fine] }, "2029-06-10")).toEqual([]);
-    expect(grounds({ penalties: [{ ...fine, repaired_on: "2028-01-15" }] })).toEqual([]);
+    expect(grounds({ penalties: [{ ...fine, repairedOn: "2028-01-15" }] })).toEqual([]);
     expect(grounds({ penalties: [{ ...fine, kind: "WARNING" }] })).toEqual([]);
   });
 

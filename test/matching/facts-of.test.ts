@@ -2,50 +2,12 @@ import { describe, expect, it } from "vitest";
 import { FACTS } from "../../src/matching/fact-catalog.ts";
 import {
   type CategoryRecognitionRow,
-  type CurrentTyping,
   currentTyping,
   factsOf,
-  type HouseholdSnapshot,
   recognitionOn,
 } from "../../src/matching/household-facts.ts";
-import { type HouseholdRecord, householdRowsOf } from "../support/household-arbitraries.ts";
+import { snapshotOf } from "../support/household-arbitraries.ts";
 import { FACTS_CASES } from "./facts-boundary-cases.ts";
-
-/** The snapshot loadSnapshots would give for the record once stored. */
-function snapshotOf(
-  record: HouseholdRecord,
-  typing: CurrentTyping | null = null,
-  recognitions: CategoryRecognitionRow[] = [],
-): HouseholdSnapshot {
-  const rows = householdRowsOf(record);
-  const at = new Date("2025-03-01T00:00:00Z");
-  return {
-    household: {
-      ...rows.household,
-      proprietor_name: rows.household.proprietor_name ?? null,
-      proprietor_groups: rows.household.proprietor_groups ?? [],
-      proprietor_dishonest_debtor: rows.household.proprietor_dishonest_debtor ?? false,
-      industry_code: rows.household.industry_code ?? null,
-      annual_reports: rows.household.annual_reports ?? [],
-      abnormal_listed: rows.household.abnormal_listed ?? false,
-      serious_violation_listed: rows.household.serious_violation_listed ?? false,
-      tax_abnormal: rows.household.tax_abnormal ?? false,
-      seasonal: rows.household.seasonal ?? false,
-      facts_changed_at: at,
-      imported_at: at,
-    },
-    years: rows.years.map((y) => ({
-      ...y,
-      tax_paid: y.tax_paid ?? null,
-      insured_employees: y.insured_employees ?? null,
-      revenue: y.revenue ?? null,
-    })),
-    suspensions: rows.suspensions.map((s) => ({ ...s, to_on: s.to_on ?? null })),
-    penalties: rows.penalties.map((p) => ({ ...p, repaired_on: p.repaired_on ?? null })),
-    typing,
-    recognitions,
-  };
-}
 
 const base = FACTS_CASES[0]?.record;
 if (!base) throw new Error("no cases");

@@ -25,6 +25,11 @@ import {
   PROPRIETOR_GROUPS,
 } from "../../src/ingest/household-record.ts";
 import { USCC_CHARSET, withCheckCharacter } from "../../src/ingest/uscc.ts";
+import type {
+  CategoryRecognitionRow,
+  CurrentTyping,
+  HouseholdSnapshot,
+} from "../../src/matching/household-facts.ts";
 import { TYPE_CODES } from "../../src/typing/typing-standard.ts";
 
 // ── The contract's record ────────────────────────────────────────────────────
@@ -316,6 +321,42 @@ export interface HouseholdRows {
   years: Insertable<HouseholdYearTable>[];
   suspensions: Insertable<HouseholdSuspensionTable>[];
   penalties: Insertable<HouseholdPenaltyTable>[];
+}
+
+/** The snapshot loadSnapshots would give for the record once stored. */
+export function snapshotOf(
+  record: HouseholdRecord,
+  typing: CurrentTyping | null = null,
+  recognitions: CategoryRecognitionRow[] = [],
+): HouseholdSnapshot {
+  const rows = householdRowsOf(record);
+  const at = new Date("2025-03-01T00:00:00Z");
+  return {
+    household: {
+      ...rows.household,
+      proprietor_name: rows.household.proprietor_name ?? null,
+      proprietor_groups: rows.household.proprietor_groups ?? [],
+      proprietor_dishonest_debtor: rows.household.proprietor_dishonest_debtor ?? false,
+      industry_code: rows.household.industry_code ?? null,
+      annual_reports: rows.household.annual_reports ?? [],
+      abnormal_listed: rows.household.abnormal_listed ?? false,
+      serious_violation_listed: rows.household.serious_violation_listed ?? false,
+      tax_abnormal: rows.household.tax_abnormal ?? false,
+      seasonal: rows.household.seasonal ?? false,
+      facts_changed_at: at,
+      imported_at: at,
+    },
+    years: rows.years.map((y) => ({
+      ...y,
+      tax_paid: y.tax_paid ?? null,
+      insured_employees: y.insured_employees ?? null,
+      revenue: y.revenue ?? null,
+    })),
+    suspensions: rows.suspensions.map((s) => ({ ...s, to_on: s.to_on ?? null })),
+    penalties: rows.penalties.map((p) => ({ ...p, repaired_on: p.repaired_on ?? null })),
+    typing,
+    recognitions,
+  };
 }
 
 /** The rows a record is stored as (defaults as the contract gives them). */
