@@ -240,10 +240,19 @@ export function currentTypingRunId(db: Kysely<Database>) {
     .selectFrom("typing_run")
     .select("id")
     .where("finished_at", "is not", null)
-    .orderBy("as_of", "desc")
-    .orderBy("finished_at", "desc")
-    .orderBy("id", "desc")
+    .orderBy(runsInForceFirst("typing_run"))
     .limit(1);
+}
+
+/**
+ * The order of finished typing runs, the one whose types are in force first (currentTypingRunId):
+ * latest as-of date, then the one finished last, then id. `table` is the name the query gives
+ * typing_run. Every reader that picks or ranks runs (the quota's yearly run, a household's
+ * history) orders by it, so that none can disagree with the type in force.
+ */
+export function runsInForceFirst(table: string) {
+  const column = (name: string) => sql.ref(`${table}.${name}`);
+  return sql`${column("as_of")} DESC, ${column("finished_at")} DESC, ${column("id")} DESC`;
 }
 
 /**

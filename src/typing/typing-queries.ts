@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database, TypingCorrectionTable } from "../db/types.ts";
-import { currentTypingRunId } from "../matching/household-facts.ts";
+import { currentTypingRunId, runsInForceFirst } from "../matching/household-facts.ts";
 import type { TypingRunRow } from "./run-typing.ts";
 
 /**
@@ -51,9 +51,7 @@ export async function latestYearlyRun(db: Kysely<Database>): Promise<TypingRunRo
     .selectAll()
     .where("kind", "=", "YEARLY")
     .where("finished_at", "is not", null)
-    .orderBy("as_of", "desc")
-    .orderBy("finished_at", "desc")
-    .orderBy("id", "desc")
+    .orderBy(runsInForceFirst("typing_run"))
     .limit(1)
     .executeTakeFirst();
 }
@@ -103,9 +101,7 @@ export async function typingResultsOf(
     .selectAll("r")
     .select(["t.type as result_type", "t.codes as result_codes"])
     .where("r.finished_at", "is not", null)
-    .orderBy("r.as_of", "desc")
-    .orderBy("r.finished_at", "desc")
-    .orderBy("r.id", "desc")
+    .orderBy(runsInForceFirst("r"))
     .limit(limit)
     .execute();
   return rows.map(({ result_type, result_codes, ...run }) => ({
