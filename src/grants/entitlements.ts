@@ -144,7 +144,7 @@ function cachesOf(cache: PolicyRuleCache): EntitlementCaches {
 /** A USCC no household has: marks the parameter to replace in the compiled query. */
 const USCC_PLACEHOLDER = "\u0000uscc";
 
-type EntitlementRow = FactsRow & { inForce: Lifecycle[]; grants: GrantJson[] };
+type EntitlementRow = FactsRow & { inForce: LifecycleTuple[]; grants: GrantJson[] };
 
 /**
  * One round trip: the household's facts (the facts relation), the versions in force (their ids
@@ -158,10 +158,11 @@ function entitlementQuery(db: Kysely<Database>, asOf: string, caches: Entitlemen
     .selectFrom(factsRelation(db, asOf).as("f"))
     .selectAll("f")
     .select([
-      sql<Lifecycle[]>`(
-        SELECT coalesce(jsonb_agg(jsonb_build_object(
-          'id', v.id, 'status', v.status, 'inForceUntil', v.in_force_until,
-          'endedAt', v.ended_at, 'endedBy', v.ended_by) ORDER BY v.policy_code), '[]'::jsonb)
+      // Tuples, unordered (sorted by code in householdEntitlements): on PostgreSQL 15,
+      // jsonb_build_object and the aggregate's ORDER BY cost 0.5 ms of a 0.7 ms query.
+      sql<LifecycleTuple[]>`(
+        SELECT coalesce(json_agg(json_build_array(
+          v.id, v.status, v.in_force_until, v.ended_at, v.ended_by)), '[]'::json)
         FROM policy_version v
         WHERE v.status <> 'DRAFT' AND v.effective_from <= ${day}
           AND (v.in_force_until IS NULL OR v.in_force_until >= ${day}))`.as("inForce"),
@@ -186,14 +187,17 @@ function entitlementQuery(db: Kysely<Database>, asOf: string, caches: Entitlemen
   return entry;
 }
 
-/** A version's lifecycle columns: the only ones that change once it is published. */
-interface Lifecycle {
-  id: string;
-  status: PolicyVersion["status"];
-  inForceUntil: string | null;
-  endedAt: string | null;
-  endedBy: string | null;
-}
+/**
+ * A version's lifecycle columns, the only ones that change once it is published: id, status,
+ * in force until, ended at, ended by.
+ */
+type LifecycleTuple = [
+  id: string,
+  status: PolicyVersion["status"],
+  inForceUntil: string | null,
+  endedAt: string | null,
+  endedBy: string | null,
+];
 
 /**
  * 三(一)3 免申即享: every published policy in force on `asOf`, decided for the household with its
@@ -220,13 +224,14 @@ export async function householdEntitlements(
   const { uscc: _uscc, inForce, grants, ...facts } = row;
 
   const contents = caches.versions;
-  const unknown = inForce.filter((v) => !contents.has(v.id)).map((v) => v.id);
+  const unknown = inForce.filter(([id]) => !contents.has(id)).map(([id]) => id);
   if (unknown.length > 0) {
     for (const version of await versionsById(db, unknown)) contents.set(version.id, version);
   }
   const versions = inForce
-    .map((v) => withLifecycle(contents.get(v.id) as PolicyVersion, v))
-    .filter((v) => !options.departmentCode || v.departmentCode === options.departmentCode);
+    .map((v) => withLifecycle(contents.get(v[0]) as PolicyVersion, v))
+    .filter((v) => !options.departmentCode || v.departmentCode === options.departmentCode)
+    .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   const byKey = new Map(grants.map((g) => [`${g.policy_code}|${g.period}`, grantFromJson(g)]));
   return versions.map((version) => {
     const period = periodOf(version.grantPeriod, asOf);
@@ -245,20 +250,23 @@ async function versionsById(db: Kysely<Database>, ids: string[]): Promise<Policy
   return rows.map(versionFromRow);
 }
 
-function withLifecycle(version: PolicyVersion, lifecycle: Lifecycle): PolicyVersion {
+function withLifecycle(
+  version: PolicyVersion,
+  [, status, inForceUntil, endedAt, endedBy]: LifecycleTuple,
+): PolicyVersion {
   if (
-    version.status === lifecycle.status &&
-    version.inForceUntil === lifecycle.inForceUntil &&
-    version.endedBy === lifecycle.endedBy
+    version.status === status &&
+    version.inForceUntil === inForceUntil &&
+    version.endedBy === endedBy
   ) {
     return version;
   }
   return {
     ...version,
-    status: lifecycle.status,
-    inForceUntil: lifecycle.inForceUntil,
-    endedAt: lifecycle.endedAt === null ? null : new Date(lifecycle.endedAt),
-    endedBy: lifecycle.endedBy,
+    status,
+    inForceUntil,
+    endedAt: endedAt === null ? null : new Date(endedAt),
+    endedBy,
   };
 }
 
