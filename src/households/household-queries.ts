@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { preparedQuery } from "../db/prepared-statements.ts";
 import type { Database, HouseholdRow } from "../db/types.ts";
 
 export interface HouseholdFilter {
@@ -12,7 +13,9 @@ export async function getHousehold(
   db: Kysely<Database>,
   uscc: string,
 ): Promise<HouseholdRow | undefined> {
-  return db.selectFrom("household").selectAll().where("uscc", "=", uscc).executeTakeFirst();
+  // Asked on nearly every request that names a household: a named statement (parsed once).
+  const query = db.selectFrom("household").selectAll().where("uscc", "=", uscc).compile();
+  return (await db.executeQuery(preparedQuery(query))).rows[0];
 }
 
 /** One page in USCC order (keyset: `after` is the last USCC seen), `limit` rows at most. */
