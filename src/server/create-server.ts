@@ -15,6 +15,7 @@ import { authenticate } from "../auth/tokens.ts";
 import { DomainError } from "../errors.ts";
 import { type AppDeps, type Context, createContext } from "../schema/context.ts";
 import { schema } from "../schema/index.ts";
+import { compiledExecution } from "./compiled-executor.ts";
 import { formatError } from "./format-error.ts";
 import { landingPage } from "./landing-page.ts";
 import { logUnexpectedErrors } from "./log-errors.ts";
@@ -27,10 +28,23 @@ export type HttpRoute = (
   deps: AppDeps,
 ) => Promise<boolean>;
 
+export interface ApolloOptions {
+  /**
+   * Operations compiled by graphql-jit (compiled-executor.ts), the default; false runs graphql-js's
+   * own `execute`, which the tests hold the compiled one equal to.
+   */
+  compiled?: boolean;
+}
+
 /** A new Apollo server (one per HTTP server, or per test using executeOperation). */
-export function createApolloServer(deps: AppDeps): ApolloServer<Context> {
+export function createApolloServer(
+  deps: AppDeps,
+  options: ApolloOptions = {},
+): ApolloServer<Context> {
+  const execution =
+    options.compiled === false ? { schema } : { gateway: compiledExecution(schema) };
   return new ApolloServer<Context>({
-    schema,
+    ...execution,
     formatError,
     includeStacktraceInErrorResponses: false,
     // No landing page from a CDN: the service runs without internet; `/` serves a local page.

@@ -376,6 +376,17 @@ describeEachEngine("the guides' examples against the demo", (getDb) => {
       );
       check(example, answer);
       if (answer.data) run.results.set(example.key, answer.data);
+      if (example.kind === "query") {
+        // The same answer from graphql-js's own execute as from the compiled operation.
+        const interpreted = await runGraphQL<Data>(
+          run.deps,
+          example.withoutToken ? PUBLIC : (run.as[example.role] as Principal),
+          example.source,
+          Object.keys(variables).length > 0 ? variables : undefined,
+          { compiled: false },
+        );
+        expect(interpreted, "graphql-js's answer").toEqual(answer);
+      }
     });
   }
 });

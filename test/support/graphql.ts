@@ -3,7 +3,7 @@ import { pino } from "pino";
 import type { Principal } from "../../src/auth/principal.ts";
 import type { DatabaseHandle } from "../../src/db/database.ts";
 import { type AppDeps, createContext } from "../../src/schema/context.ts";
-import { createApolloServer } from "../../src/server/create-server.ts";
+import { type ApolloOptions, createApolloServer } from "../../src/server/create-server.ts";
 
 export const silentLogger = pino({ level: "silent" });
 
@@ -29,8 +29,9 @@ export async function runGraphQL<T = Record<string, unknown>>(
   principal: Principal,
   query: string,
   variables?: Record<string, unknown>,
+  options?: ApolloOptions,
 ): Promise<GraphQLResult<T>> {
-  const server = createApolloServer(deps);
+  const server = createApolloServer(deps, options);
   const response = await server.executeOperation(
     { query, ...(variables ? { variables } : {}) },
     { contextValue: createContext(deps, principal, "test") },

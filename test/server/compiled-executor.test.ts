@@ -1,0 +1,62 @@
+import { expect, it } from "vitest";
+import type { Principal } from "../../src/auth/principal.ts";
+import { describeEachEngine } from "../support/databases.ts";
+import { runGraphQL, testDeps } from "../support/graphql.ts";
+
+const OPERATOR: Principal = { role: "OPERATOR", tokenId: "t", countyCode: null };
+const PUBLIC: Principal = { role: "PUBLIC" };
+
+/** Operations whose answers carry errors: of variables, of resolvers, of authorisation. */
+const CASES: { name: string; principal: Principal; query: string; variables?: object }[] = [
+  {
+    name: "a variable of the wrong type",
+    principal: OPERATOR,
+    query: "query ($n: Int!) { households(first: $n) { edges { node { uscc } } } }",
+    variables: { n: "ten" },
+  },
+  {
+    name: "a required variable missing",
+    principal: OPERATOR,
+    query: "query ($uscc: String!) { household(uscc: $uscc) { uscc } }",
+    variables: {},
+  },
+  {
+    name: "a Date variable that is no date",
+    principal: OPERATOR,
+    query: 'query ($d: Date!) { household(uscc: "x") { entitlements(asOf: $d) { period } } }',
+    variables: { d: "2025-02-30" },
+  },
+  {
+    name: "a domain error from a resolver, with its argument",
+    principal: OPERATOR,
+    query: "{ households(first: 501) { edges { node { uscc } } } }",
+  },
+  {
+    name: "a field the principal may not read",
+    principal: PUBLIC,
+    query: "{ households(first: 1) { edges { node { uscc } } } }",
+  },
+  {
+    name: "an unknown household, and a root field beside it",
+    principal: OPERATOR,
+    query: '{ a: household(uscc: "91410100MA00000000") { uscc } b: __typename }',
+  },
+];
+
+describeEachEngine("compiled operations answer as graphql-js does", (getDb) => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const deps = testDeps(getDb());
+      const variables = c.variables as Record<string, unknown> | undefined;
+      const compiled = await runGraphQL(deps, c.principal, c.query, variables);
+      const interpreted = await runGraphQL(deps, c.principal, c.query, variables, {
+        compiled: false,
+      });
+      expect(compiled).toEqual(interpreted);
+      if (c.name !== "an unknown household, and a root field beside it") {
+        expect(compiled.errors?.length, JSON.stringify(compiled)).toBeGreaterThan(0);
+        expect(compiled.errors?.[0]?.extensions?.code).not.toBe("INTERNAL_SERVER_ERROR");
+      }
+    });
+  }
+});
