@@ -6,7 +6,7 @@ import { errorCodes, runGraphQL, testDeps } from "../support/graphql.ts";
 const OPERATOR: Principal = { role: "OPERATOR", tokenId: "t", countyCode: null };
 const PUBLIC: Principal = { role: "PUBLIC" };
 
-/** Operations whose answers carry errors: of variables, of resolvers, of authorisation. */
+/** Operations whose answers carry errors (of variables, resolvers, authorisation), and a few without. */
 const CASES: {
   name: string;
   principal: Principal;
@@ -52,6 +52,23 @@ const CASES: {
     name: "an unknown household, and a root field beside it",
     principal: OPERATOR,
     query: '{ a: household(uscc: "91410100MA00000000") { uscc } b: __typename }',
+    codes: [],
+  },
+  {
+    name: "introspection",
+    principal: PUBLIC,
+    query: '{ __schema { queryType { name } } __type(name: "Household") { fields { name } } }',
+    codes: [],
+  },
+  {
+    name: "fragments, aliases and @include/@skip on variables",
+    principal: OPERATOR,
+    query: `query ($with: Boolean!) {
+      one: factCatalog { ...fact }
+      two: factCatalog @include(if: $with) { name @skip(if: $with) unit }
+    }
+    fragment fact on Fact { name labelZh }`,
+    variables: { with: true },
     codes: [],
   },
 ];
