@@ -154,6 +154,20 @@ export const APPROVE = `mutation($id: ID!) {
   }
 }`;
 
+export const CANCEL = `mutation($id: ID!, $ground: CategoryCancelGround!) {
+  cancelCategoryRecognition(recognitionId: $id, ground: $ground, note: "经审核确认") { id endedOn endReason endGround }
+}`;
+
+export const EXTEND = `mutation($id: ID!, $condition: CategoryExtensionCondition!, $evidence: String!) {
+  extendCategoryRecognition(recognitionId: $id, condition: $condition, evidence: $evidence) {
+    id validUntil extensions { condition previousValidUntil validUntil extendedOn }
+  }
+}`;
+
+export const REVOKE = `mutation($id: ID!, $reason: String!) {
+  revokeCategoryRecognition(recognitionId: $id, reason: $reason) { id endedOn endReason revokedOn }
+}`;
+
 export const UPKEEP = `query($county: String) {
   categoryUpkeep(countyCode: $county) {
     edges { node { grounds missingReportYears inLastYear recognition { id uscc } } }

@@ -10,6 +10,7 @@ import {
   apply,
   applyAndVisit,
   approve,
+  CANCEL,
   CATEGORY_ON,
   CONSENT,
   cityOperator,
@@ -17,6 +18,7 @@ import {
   department,
   depsOn,
   ERQI,
+  EXTEND,
   growthHouseholds,
   householdOf,
   JINSHUI,
@@ -38,15 +40,8 @@ const REPORT = `mutation($year: Int, $content: String!) {
   submitCategoryReport(kind: ANNUAL, year: $year, content: $content) { id year submittedOn confirmed }
 }`;
 
-const CANCEL = `mutation($id: ID!, $ground: CategoryCancelGround!) {
-  cancelCategoryRecognition(recognitionId: $id, ground: $ground, note: "经审核确认") { id endedOn endReason endGround }
-}`;
-
-const EXTEND = `mutation($id: ID!, $condition: CategoryExtensionCondition!) {
-  extendCategoryRecognition(recognitionId: $id, condition: $condition, evidence: "2029年分型结果为发展型") {
-    id validUntil extensions { condition previousValidUntil validUntil extendedOn }
-  }
-}`;
+/** The evidence the extensions here give. */
+const DEVELOPED = "2029年分型结果为发展型";
 
 const A = usccOf(ERQI, 1);
 const B = usccOf(ERQI, 2);
@@ -443,18 +438,21 @@ describeEachEngine("名特优新 procedure", (getDb) => {
       const early = await runGraphQL(depsOn(getDb(), "2028-12-31"), countyOperator(ERQI), EXTEND, {
         id: recognition.id,
         condition: "C",
+        evidence: DEVELOPED,
       });
       expect(errorCodes(early)).toEqual(["CONFLICT"]);
       // Condition C needs 成长型 → 发展型: not yet.
       const notYet = await runGraphQL(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), EXTEND, {
         id: recognition.id,
         condition: "C",
+        evidence: DEVELOPED,
       });
       expect(errorCodes(notYet)).toEqual(["BAD_USER_INPUT"]);
       // D is for recommended households only.
       const d = await runGraphQL(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), EXTEND, {
         id: recognition.id,
         condition: "D",
+        evidence: DEVELOPED,
       });
       expect(errorCodes(d)).toEqual(["BAD_USER_INPUT"]);
 
@@ -478,6 +476,7 @@ describeEachEngine("名特优新 procedure", (getDb) => {
       const extended = await ok(depsOn(getDb(), "2029-03-01"), countyOperator(ERQI), EXTEND, {
         id: recognition.id,
         condition: "C",
+        evidence: DEVELOPED,
       });
       expect(extended.extendCategoryRecognition).toMatchObject({
         validUntil: "2033-01-01",
@@ -838,7 +837,11 @@ describeEachEngine("名特优新 procedure", (getDb) => {
       // An extension in the last year.
       const other = usccOf(JINSHUI, 100);
       const extended = (await recognise(getDb(), "2026-10-20", other)).id;
-      await gql("2029-03-01", countyOperator(JINSHUI), EXTEND, { id: extended, condition: "A" });
+      await gql("2029-03-01", countyOperator(JINSHUI), EXTEND, {
+        id: extended,
+        condition: "A",
+        evidence: DEVELOPED,
+      });
       const extension = await gql(
         "2029-03-01",
         cityOperator,

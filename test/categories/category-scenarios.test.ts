@@ -24,6 +24,7 @@ import {
   PUBLIC_LIST,
   PUBLIC_PRINCIPAL,
   QUOTA,
+  REVOKE,
   recognise,
   refusalCodes,
   seedHouseholds,
@@ -34,9 +35,7 @@ import {
 // boundary dates, the quota reached exactly and then exceeded, two approvals racing for the last
 // place, one proprietor with two households, benefits from 1 January and expiry after 3 years.
 
-const REVOKE = `mutation($id: ID!) {
-  revokeCategoryRecognition(recognitionId: $id, reason: "申报材料中的商标注册证系伪造") { id endedOn endReason revokedOn }
-}`;
+const FORGED = "申报材料中的商标注册证系伪造";
 
 describeEachEngine("名特优新 scenarios", (getDb) => {
   beforeEach(async () => {
@@ -112,6 +111,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       const recognition = await recognise(getDb(), "2021-10-15", A);
       const revoked = await ok(depsOn(getDb(), "2021-11-20"), countyOperator(ERQI), REVOKE, {
         id: recognition.id,
+        reason: FORGED,
       });
       expect(revoked.revokeCategoryRecognition).toMatchObject({
         endedOn: "2021-11-20",
@@ -138,7 +138,10 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
         ...growthHouseholds(ERQI, 100, 40),
       ]);
       const recognition = await recognise(getDb(), "2021-10-15", A);
-      await ok(depsOn(getDb(), "2022-03-01"), countyOperator(ERQI), REVOKE, { id: recognition.id });
+      await ok(depsOn(getDb(), "2022-03-01"), countyOperator(ERQI), REVOKE, {
+        id: recognition.id,
+        reason: FORGED,
+      });
       const facts = (date: string) =>
         loadFacts(getDb().db, [A], date).then((m) => m.get(A)?.category);
       expect(await facts("2022-02-28")).toBe("FAMOUS");

@@ -14,11 +14,13 @@ import {
   department,
   depsOn,
   ERQI,
+  EXTEND,
   growthHouseholds,
   householdOf,
   JINSHUI,
   ok,
   RECOMMEND,
+  REVOKE,
   recognise,
   refusalCodes,
   seedHouseholds,
@@ -29,15 +31,7 @@ import {
 // an extension must not leave two recognitions in force. 三(二)2 在自主申报过程中…弄虚作假取得认定的，
 // 应当撤销认定: revocation for fraud is for self-applied recognitions only.
 
-const EXTEND = `mutation($id: ID!, $condition: CategoryExtensionCondition!) {
-  extendCategoryRecognition(recognitionId: $id, condition: $condition, evidence: "2025年获区人民政府表彰") {
-    id validUntil extensions { condition previousValidUntil validUntil extendedOn }
-  }
-}`;
-
-const REVOKE = `mutation($id: ID!) {
-  revokeCategoryRecognition(recognitionId: $id, reason: "申报材料中的证书系伪造") { id endedOn endReason revokedOn }
-}`;
+const FORGED = "申报材料中的证书系伪造";
 
 const RECOGNITION = `query($id: ID!) {
   categoryRecognition(id: $id) { id validUntil endedOn endReason revokedOn extensions { condition } history { action } }
@@ -64,7 +58,11 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
   });
 
   const extend = (date: string, id: string, operator: Principal = erqi) =>
-    runGraphQL<any>(depsOn(getDb(), date), operator, EXTEND, { id, condition: "B" });
+    runGraphQL<any>(depsOn(getDb(), date), operator, EXTEND, {
+      id,
+      condition: "B",
+      evidence: "2025年获区人民政府表彰",
+    });
 
   const recognitionOn = async (date: string, id: string) =>
     (await ok(depsOn(getDb(), date), erqi, RECOGNITION, { id })).categoryRecognition;
@@ -231,7 +229,10 @@ describeEachEngine("名特优新 recognitions: revocation for fraud", (getDb) =>
 
   it("revokes a self-applied recognition and bars a new application for 5 years", async () => {
     const recognition = await recognise(getDb(), "2026-10-20", HOUSEHOLD);
-    const revoked = await ok(depsOn(getDb(), "2027-03-01"), erqi, REVOKE, { id: recognition.id });
+    const revoked = await ok(depsOn(getDb(), "2027-03-01"), erqi, REVOKE, {
+      id: recognition.id,
+      reason: FORGED,
+    });
     expect(revoked.revokeCategoryRecognition).toMatchObject({
       endedOn: "2027-03-01",
       endReason: "REVOKED",
@@ -266,7 +267,10 @@ describeEachEngine("名特优新 recognitions: revocation for fraud", (getDb) =>
     expect(approved.refusals).toEqual([]);
     const id = approved.recognition.id as string;
 
-    const refused = await runGraphQL(depsOn(getDb(), "2027-03-01"), erqi, REVOKE, { id });
+    const refused = await runGraphQL(depsOn(getDb(), "2027-03-01"), erqi, REVOKE, {
+      id,
+      reason: FORGED,
+    });
     expect(errorCodes(refused)).toEqual(["CONFLICT"]);
     const message = refused.errors?.[0]?.message ?? "";
     expect(message).toContain("三(二)2");

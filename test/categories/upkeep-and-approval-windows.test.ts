@@ -4,6 +4,7 @@ import { describeEachEngine } from "../support/databases.ts";
 import {
   applyAndVisit,
   approve,
+  CANCEL,
   countyOperator,
   depsOn,
   ERQI,
@@ -19,10 +20,6 @@ import {
 // The windows of 三(二)1 A and of 三(二)2 upkeep, through the API: the 2 years before the day of
 // entry still count at approval, and upkeep reads the base standard on the day, not through the
 // last typing run.
-
-const CANCEL = `mutation($id: ID!, $ground: CategoryCancelGround!) {
-  cancelCategoryRecognition(recognitionId: $id, ground: $ground, note: "经审核确认") { id endedOn endReason endGround }
-}`;
 
 const A = usccOf(ERQI, 1);
 const B = usccOf(ERQI, 2);
