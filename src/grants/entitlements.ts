@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { compareText } from "../canonical-json.ts";
 import { preparedQuery } from "../db/prepared-statements.ts";
 import type { Database } from "../db/types.ts";
 import { factLabel, formatNumber, formatValue, staticText } from "../matching/explain-text.ts";
@@ -231,7 +232,7 @@ export async function householdEntitlements(
   const versions = inForce
     .map((v) => withLifecycle(contents.get(v[0]) as PolicyVersion, v))
     .filter((v) => !options.departmentCode || v.departmentCode === options.departmentCode)
-    .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    .sort((a, b) => compareText(a.code, b.code));
   const byKey = new Map(grants.map((g) => [`${g.policy_code}|${g.period}`, grantFromJson(g)]));
   return versions.map((version) => {
     const period = periodOf(version.grantPeriod, asOf);

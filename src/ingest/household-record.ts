@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { compareText } from "../canonical-json.ts";
 
 /**
  * A household record as the exchange contract carries it (household-record.schema.json), in
@@ -77,10 +78,6 @@ export interface HouseholdRecordInput {
 }
 
 const GROUP_RANK = new Map<string, number>(PROPRIETOR_GROUPS.map((g, i) => [g, i]));
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * The canonical form of a schema-valid record: keys in the schema's order, defaults applied,

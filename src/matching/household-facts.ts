@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import { compareText } from "../canonical-json.ts";
 import { addYears, isCalendarDate, wholeYearsBetween, yearOf } from "../dates.ts";
 import type {
   CategoryRecognitionTable,
@@ -155,11 +156,6 @@ function compareRecognitions(a: CategoryRecognitionRow, b: CategoryRecognitionRo
     compareText(a.recognized_on, b.recognized_on) ||
     compareText(a.id, b.id)
   );
-}
-
-/** Byte order, as PostgreSQL orders dates, ASCII text and uuids (not localeCompare). */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
