@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import { preparedQuery } from "../db/prepared-statements.ts";
+import { executePrepared } from "../db/prepared-statements.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError, NotFoundError, UnauthenticatedError } from "../errors.ts";
 import type { Principal, TokenRole } from "./principal.ts";
@@ -88,12 +88,13 @@ export async function authenticate(
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!match?.[1]) throw new UnauthenticatedError("Authorization must be `Bearer <token>`");
   // Asked on every request with a token: a named statement (parsed once per connection).
-  const query = db
-    .selectFrom("api_token")
-    .select(["id", "role", "scope_code", "revoked_at"])
-    .where("token_hash", "=", hashToken(match[1]))
-    .compile();
-  const [row] = (await db.executeQuery(preparedQuery(query))).rows;
+  const [row] = await executePrepared(
+    db,
+    db
+      .selectFrom("api_token")
+      .select(["id", "role", "scope_code", "revoked_at"])
+      .where("token_hash", "=", hashToken(match[1])),
+  );
   if (!row || row.revoked_at) throw new UnauthenticatedError("unknown or revoked token");
   return principalOf(row.id, row.role as TokenRole, row.scope_code);
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { CompiledQuery } from "kysely";
+import type { Compilable, CompiledQuery, Kysely } from "kysely";
 import pg from "pg";
+import type { Database } from "./types.ts";
 
 /**
  * The comment that opts a query in to a named prepared statement. PostgreSQL plans an unnamed
@@ -19,6 +20,11 @@ const MAX_NAMED_PER_CONNECTION = 64;
 /** The query, run as a named prepared statement on PostgreSQL (PreparingClient). */
 export function preparedQuery<R>(query: CompiledQuery<R>): CompiledQuery<R> {
   return { ...query, sql: `${PREPARE_MARK}${query.sql}` };
+}
+
+/** The rows of `query`, run as a named prepared statement on PostgreSQL. */
+export async function executePrepared<R>(db: Kysely<Database>, query: Compilable<R>): Promise<R[]> {
+  return (await db.executeQuery(preparedQuery(query.compile()))).rows;
 }
 
 /**

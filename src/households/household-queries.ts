@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { preparedQuery } from "../db/prepared-statements.ts";
+import { executePrepared } from "../db/prepared-statements.ts";
 import type { Database, HouseholdRow } from "../db/types.ts";
 
 export interface HouseholdFilter {
@@ -14,8 +14,11 @@ export async function getHousehold(
   uscc: string,
 ): Promise<HouseholdRow | undefined> {
   // Asked on nearly every request that names a household: a named statement (parsed once).
-  const query = db.selectFrom("household").selectAll().where("uscc", "=", uscc).compile();
-  return (await db.executeQuery(preparedQuery(query))).rows[0];
+  const [row] = await executePrepared(
+    db,
+    db.selectFrom("household").selectAll().where("uscc", "=", uscc),
+  );
+  return row;
 }
 
 /** One page in USCC order (keyset: `after` is the last USCC seen), `limit` rows at most. */
