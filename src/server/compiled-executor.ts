@@ -1,9 +1,9 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
 import {
-  type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
   getVariableValues,
+  type OperationDefinitionNode,
   printSchema,
 } from "graphql";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
@@ -17,28 +17,22 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface["load"]>>
  *
  * Apollo still parses, validates and caches each document (its document store hands back the same
  * DocumentNode for the same query text), and formats every error; only execution changes. An
- * operation is compiled the first time its document is seen and kept beside that DocumentNode
- * (a WeakMap: it goes when Apollo's cache lets the document go). The resolvers, the scope-auth and
+ * operation is compiled the first time it is seen and kept beside its node in that document (a
+ * WeakMap: it goes when Apollo's cache lets the document go). The resolvers, the scope-auth and
  * complexity checks wrapped into them, and the scalars are the schema's own.
  *
  * Why: `household { entitlements }` resolves about 650 fields a request, and graphql-js spends
  * more CPU walking them than the rule engine spends deciding the 50 policies (docs/performance.md).
  */
 export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
+  const compiled = new WeakMap<OperationDefinitionNode, CompiledQuery>();
   const executor: GatewayExecutor = async (request) => {
-    const name = request.operationName ?? "";
-    let byName = compiled.get(request.document);
-    if (!byName) {
-      byName = new Map();
-      compiled.set(request.document, byName);
-    }
-    let query = byName.get(name);
+    let query = compiled.get(request.operation);
     if (!query) {
       const result = compileQuery(schema, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(result)) return { errors: result.errors?.map(asGraphQLError) };
       query = result;
-      byName.set(name, query);
+      compiled.set(request.operation, query);
     }
     // Variables are checked by graphql-js first, so that a wrong one is the same BAD_USER_INPUT
     // (and HTTP 400) with the same message as without compilation.
