@@ -374,7 +374,7 @@ export async function populateGrantsBench(
   await sql`
     INSERT INTO category_recognition (uscc, category, recognized_on, valid_from, valid_until)
     SELECT uscc, (ARRAY['FAMOUS','DISTINCTIVE','QUALITY','EMERGING'])[1 + abs(hashtext(uscc)) % 4],
-      date '2024-11-20', date '2025-01-01', date '2028-01-01'
+      date '2024-11-20', date '2025-01-01', date '2027-11-20'
     FROM household WHERE abs(hashtext(uscc || 'c')) % 100 < 3`.execute(db);
   await sql`ANALYZE`.execute(db);
 }

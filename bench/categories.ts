@@ -99,7 +99,7 @@ async function generate(db: Kysely<Database>): Promise<void> {
     INSERT INTO category_recognition (uscc, category, recognized_on, valid_from, valid_until,
       application_id, county_code, source, type_at_recognition)
     SELECT t.uscc, (ARRAY['FAMOUS','DISTINCTIVE','QUALITY','EMERGING'])[1 + abs(hashtext(t.uscc || 'c')) % 4],
-      make_date(y, 11, 10), make_date(y + 1, 1, 1), make_date(y + 4, 1, 1), null, t.county_code,
+      make_date(y, 11, 10), make_date(y + 1, 1, 1), make_date(y + 3, 11, 10), null, t.county_code,
       'SELF', t.type
     FROM (
       SELECT uscc, type, substr(uscc, 3, 6) AS county_code, 2024 + abs(hashtext(uscc || 'y')) % 3 AS y FROM typing_result

@@ -113,7 +113,7 @@ async function generate(db: Kysely<Database>, n: number): Promise<void> {
   await sql`
     INSERT INTO category_recognition (uscc, category, recognized_on, valid_from, valid_until, ended_on)
     SELECT uscc, (ARRAY['FAMOUS','DISTINCTIVE','QUALITY','EMERGING'])[1 + (${r(n10, 61)} * 4)::int % 4],
-      make_date(y, 10, 15), make_date(y + 1, 1, 1), make_date(y + 4, 1, 1),
+      make_date(y, 10, 15), make_date(y + 1, 1, 1), make_date(y + 3, 10, 15),
       CASE WHEN ${r(n10, 62)} < 0.1 THEN make_date(y + 2, 6, 30) END
     FROM household, LATERAL (SELECT 2021 + (${r(n10, 63)} * 4)::int AS y) g
     WHERE ${r(n10, 60)} < 0.03`.execute(db);

@@ -92,7 +92,7 @@ async function generate(db: Kysely<Database>, n: number): Promise<void> {
   await sql`
     INSERT INTO category_recognition (uscc, category, recognized_on, valid_from, valid_until)
     SELECT uscc, (ARRAY['FAMOUS','DISTINCTIVE','QUALITY','EMERGING'])[1 + (${r(n10, 61)} * 4)::int % 4],
-      '2024-10-15', '2025-01-01', '2028-01-01'
+      '2024-10-15', '2025-01-01', '2027-10-15'
     FROM household WHERE ${r(n10, 60)} < 0.03`.execute(db);
   await sql`VACUUM ANALYZE`.execute(db);
 }

@@ -24,12 +24,14 @@ export interface RecognitionDates {
 }
 
 /**
- * 三(二)2 时间安排: 次年1月1日起…开始享受相关扶持政策; 有效期为3年. A recognition made on any day
- * of year Y is valid from 1 January of Y+1 until (exclusive) 1 January of Y+4.
+ * 三(二)2 有效期和评估确认: "认定有效期为3年，以认定时间为准" — the 3 years run from the day of
+ * recognition; 时间安排: "次年1月1日起，认定的“名特优新”个体工商户开始享受相关扶持政策" — the
+ * category takes effect on 1 January of the next year. A recognition made on day D of year Y is in
+ * force from 1 January of Y+1 until (exclusive) D + 3 years.
  */
 export function validityOf(recognizedOn: string): { validFrom: string; validUntil: string } {
   const validFrom = `${String(yearOf(recognizedOn) + 1).padStart(4, "0")}-01-01`;
-  return { validFrom, validUntil: addYears(validFrom, VALIDITY_YEARS) };
+  return { validFrom, validUntil: addYears(recognizedOn, VALIDITY_YEARS) };
 }
 
 /**

@@ -113,7 +113,7 @@ export async function seedRegister(db: Kysely<Database>): Promise<void> {
         category: "FAMOUS",
         recognized_on: "2025-11-20",
         valid_from: "2026-01-01",
-        valid_until: "2029-01-01",
+        valid_until: "2028-11-20",
       },
       // Expired.
       {
@@ -121,7 +121,7 @@ export async function seedRegister(db: Kysely<Database>): Promise<void> {
         category: "QUALITY",
         recognized_on: "2021-11-20",
         valid_from: "2022-01-01",
-        valid_until: "2025-01-01",
+        valid_until: "2024-11-20",
       },
       // Not yet in force.
       {
@@ -129,7 +129,7 @@ export async function seedRegister(db: Kysely<Database>): Promise<void> {
         category: "EMERGING",
         recognized_on: "2026-02-20",
         valid_from: "2027-01-01",
-        valid_until: "2030-01-01",
+        valid_until: "2029-02-20",
       },
     ])
     .execute();

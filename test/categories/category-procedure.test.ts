@@ -435,7 +435,7 @@ describeEachEngine("名特优新 procedure", (getDb) => {
 
     it("extends by 3 years in the last year on a condition that holds", async () => {
       const recognition = await recognise(getDb(), "2026-10-20", A);
-      const early = await runGraphQL(depsOn(getDb(), "2028-12-31"), countyOperator(ERQI), EXTEND, {
+      const early = await runGraphQL(depsOn(getDb(), "2028-10-19"), countyOperator(ERQI), EXTEND, {
         id: recognition.id,
         condition: "C",
         evidence: DEVELOPED,
@@ -479,12 +479,12 @@ describeEachEngine("名特优新 procedure", (getDb) => {
         evidence: DEVELOPED,
       });
       expect(extended.extendCategoryRecognition).toMatchObject({
-        validUntil: "2033-01-01",
+        validUntil: "2032-10-20",
         extensions: [
           {
             condition: "C",
-            previousValidUntil: "2030-01-01",
-            validUntil: "2033-01-01",
+            previousValidUntil: "2029-10-20",
+            validUntil: "2032-10-20",
             extendedOn: "2029-03-01",
           },
         ],
@@ -496,8 +496,8 @@ describeEachEngine("名特优新 procedure", (getDb) => {
             asOf,
           })
         ).household.category;
-      expect(await on("2032-12-31")).toBe("FAMOUS");
-      expect(await on("2033-01-01")).toBeNull();
+      expect(await on("2032-10-19")).toBe("FAMOUS");
+      expect(await on("2032-10-20")).toBeNull();
     });
   });
 
@@ -508,7 +508,7 @@ describeEachEngine("名特优新 procedure", (getDb) => {
         category: "FAMOUS",
         recognized_on: "2026-11-10",
         valid_from: "2027-01-01",
-        valid_until: "2030-01-01",
+        valid_until: "2029-11-10",
         ended_on: null,
         end_reason: null,
       }));
@@ -519,7 +519,7 @@ describeEachEngine("名特优新 procedure", (getDb) => {
         uscc: A,
         recognized_on: "2025-11-10",
         valid_from: "2026-01-01",
-        valid_until: "2029-01-01",
+        valid_until: "2028-11-10",
       });
       await getDb().db.insertInto("category_recognition").values(rows).execute();
 
@@ -574,7 +574,7 @@ describeEachEngine("名特优新 procedure", (getDb) => {
           category: "FAMOUS",
           recognized_on: `${year}-01-01`,
           valid_from: `${year + 1}-01-01`,
-          valid_until: `${year + 4}-01-01`,
+          valid_until: `${year + 3}-01-01`,
           ended_on: null,
           end_reason: null,
         }));
@@ -670,7 +670,7 @@ describeEachEngine("名特优新 procedure", (getDb) => {
           countyName: "二七区",
           category: "FAMOUS",
           validFrom: "2027-01-01",
-          validUntil: "2030-01-01",
+          validUntil: "2029-10-20",
         },
       ]);
       const page = await list({ first: 2 });
@@ -851,8 +851,8 @@ describeEachEngine("名特优新 procedure", (getDb) => {
       expect(extension.categoryRecognition.history[1]).toMatchObject({
         action: "category.extend",
         actor: `OPERATOR:${JINSHUI}:op-${JINSHUI}`,
-        before: { validUntil: "2030-01-01" },
-        after: { validUntil: "2033-01-01", condition: "A", on: "2029-03-01" },
+        before: { validUntil: "2029-10-20" },
+        after: { validUntil: "2032-10-20", condition: "A", on: "2029-03-01" },
         reason: expect.stringContaining("2029年分型结果为发展型"),
       });
 

@@ -89,7 +89,7 @@ const recognition = (over: Record<string, unknown> = {}) => ({
   category: "FAMOUS",
   recognized_on: "2026-10-20",
   valid_from: "2027-01-01",
-  valid_until: "2030-01-01",
+  valid_until: "2029-10-20",
   ended_on: null as string | null,
   end_reason: null as string | null,
   revoked_on: null as string | null,
@@ -249,28 +249,31 @@ describe("eligibility at entry (三(二)1)", () => {
 });
 
 describe("validity (三(二)2)", () => {
-  it("runs from 1 January after the day of recognition for 3 years, whatever the day", () => {
+  it("takes effect on 1 January after the day of recognition and ends 3 years after that day", () => {
     fc.assert(
       fc.property(
         fc.date({ min: new Date("2020-01-01"), max: new Date("2035-12-31"), noInvalidDate: true }),
         (d) => {
           const day = d.toISOString().slice(0, 10);
           const y = Number(day.slice(0, 4));
+          const sameDay = `${y + 3}${day.slice(4)}`;
           expect(validityOf(day)).toEqual({
             validFrom: `${y + 1}-01-01`,
-            validUntil: `${y + 4}-01-01`,
+            validUntil: day.endsWith("-02-29") ? `${y + 3}-02-28` : sameDay,
           });
         },
       ),
     );
+    expect(validityOf("2025-11-20")).toEqual({ validFrom: "2026-01-01", validUntil: "2028-11-20" });
+    expect(validityOf("2024-02-29")).toEqual({ validFrom: "2025-01-01", validUntil: "2027-02-28" });
   });
 
   it("is in its last year from one year before it ends", () => {
     const r = recognition();
-    expect(inLastYear(r, "2028-12-31")).toBe(false);
-    expect(inLastYear(r, "2029-01-01")).toBe(true);
-    expect(inLastYear(r, "2029-12-31")).toBe(true);
-    expect(inLastYear(r, "2030-01-01")).toBe(false);
+    expect(inLastYear(r, "2028-10-19")).toBe(false);
+    expect(inLastYear(r, "2028-10-20")).toBe(true);
+    expect(inLastYear(r, "2029-10-19")).toBe(true);
+    expect(inLastYear(r, "2029-10-20")).toBe(false);
     expect(inLastYear({ ...r, ended_on: "2029-06-01" }, "2029-06-01")).toBe(false);
     expect(blocksNewRecognition(r, "2026-10-20")).toBe(true);
   });

@@ -383,7 +383,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect(refusalCodes(again)).toEqual(["ALREADY_RECOGNISED"]);
       expect(again.refusals[0].details).toMatchObject({
         category: "FAMOUS",
-        validUntil: "2030-01-01",
+        validUntil: "2029-10-20",
       });
       const second = await apply(getDb(), "2026-10-21", B, "QUALITY", ["QUALITY_4"]);
       expect(refusalCodes(second)).toEqual(["PROPRIETOR_RECOGNISED_IN_COUNTY"]);
@@ -429,7 +429,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
     });
   });
 
-  describe("三(二)2 时间安排 / 有效期: from 1 January after recognition, for 3 years", () => {
+  describe("三(二)2 时间安排 / 有效期: from 1 January after recognition, until 3 years after its day", () => {
     const A = usccOf(ERQI, 1);
 
     beforeEach(async () => {
@@ -444,7 +444,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect(recognition).toMatchObject({
         recognizedOn: "2026-11-20",
         validFrom: "2027-01-01",
-        validUntil: "2030-01-01",
+        validUntil: "2029-11-20",
       });
       const categoryOn = async (asOf: string) =>
         (await ok(depsOn(getDb(), "2026-11-20"), householdOf(A), CATEGORY_ON, { uscc: A, asOf }))
@@ -466,7 +466,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect(await listed("2027-01-01")).toEqual([A]);
     });
 
-    it("gives the category's benefits from 1 January to 31 December of the third year: entitlements and grant runs follow", async () => {
+    it("gives the category's benefits from 1 January until 3 years after the day of recognition: entitlements and grant runs follow", async () => {
       // A 知名 policy (三(二)3 培育政策), granted automatically once a calendar year.
       await publishTestPolicy(getDb().db, {
         code: "TEST_FAMOUS_PROMOTION",
@@ -493,8 +493,8 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
         )?.outcome;
       expect(await entitlement("2026-12-31")).toBe("INELIGIBLE");
       expect(await entitlement("2027-01-01")).toBe("ELIGIBLE");
-      expect(await entitlement("2029-12-31")).toBe("ELIGIBLE");
-      expect(await entitlement("2030-01-01")).toBe("INELIGIBLE");
+      expect(await entitlement("2029-11-19")).toBe("ELIGIBLE");
+      expect(await entitlement("2029-11-20")).toBe("INELIGIBLE");
 
       // The grant run decides in SQL over the whole county: the same days.
       const granted = async (asOf: string) =>
@@ -508,10 +508,10 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
         ).runGrants.granted;
       expect(await granted("2026-12-31")).toBe(0);
       expect(await granted("2027-01-01")).toBe(1);
-      expect(await granted("2029-12-31")).toBe(1);
-      expect(await granted("2030-01-01")).toBe(0);
+      expect(await granted("2029-11-19")).toBe(1);
+      expect(await granted("2029-11-20")).toBe(0);
       const grants = await ok(
-        depsOn(getDb(), "2030-01-01"),
+        depsOn(getDb(), "2029-11-20"),
         householdOf(A),
         `query($uscc: String!) { household(uscc: $uscc) { grants { period category } } }`,
         { uscc: A },
@@ -522,7 +522,7 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       ]);
     });
 
-    it("expires after 3 years: in force on 31 December of the third year, gone on 1 January", async () => {
+    it("expires 3 years after the day of recognition (认定有效期为3年，以认定时间为准)", async () => {
       await recognise(getDb(), "2026-11-20", A);
       const categoryOn = async (asOf: string) =>
         (
@@ -531,26 +531,26 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
             asOf,
           })
         ).household.category;
-      expect(await categoryOn("2029-12-31")).toBe("FAMOUS");
-      expect(await categoryOn("2030-01-01")).toBeNull();
+      expect(await categoryOn("2029-11-19")).toBe("FAMOUS");
+      expect(await categoryOn("2029-11-20")).toBeNull();
       const fact = async (date: string) =>
         (await loadFacts(getDb().db, [A], date)).get(A)?.category;
-      expect(await fact("2029-12-31")).toBe("FAMOUS");
-      expect(await fact("2030-01-01")).toBe("NONE");
+      expect(await fact("2029-11-19")).toBe("FAMOUS");
+      expect(await fact("2029-11-20")).toBe("NONE");
 
       const notice = async (date: string) =>
         (await ok(depsOn(getDb(), date), PUBLIC_PRINCIPAL, PUBLIC_LIST, {}))
           .publicCategoryRecognitions.edges;
-      expect((await notice("2029-12-31"))[0].node).toEqual({
+      expect((await notice("2029-11-19"))[0].node).toEqual({
         name: "二七区老王烩面馆",
         uscc: A,
         countyCode: ERQI,
         countyName: "二七区",
         category: "FAMOUS",
         validFrom: "2027-01-01",
-        validUntil: "2030-01-01",
+        validUntil: "2029-11-20",
       });
-      expect(await notice("2030-01-01")).toEqual([]);
+      expect(await notice("2029-11-20")).toEqual([]);
 
       // In the last year it no longer blocks a new application (which would start on 2030-01-01);
       // the quota counts it until then only for recognitions starting before it ends.

@@ -71,13 +71,13 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
     (await ok(depsOn(getDb(), "2026-11-01"), erqi, CATEGORY_ON, { uscc, asOf })).household.category;
 
   /**
-   * FAMOUS recognised 2023-10-15 (valid 2024-01-01 to 2027-01-01); then `uscc` applies for
+   * FAMOUS recognised 2023-10-15 (in force 2024-01-01 to 2026-10-15); then `uscc` applies for
    * QUALITY on 2026-09-01 (the FAMOUS recognition is in its last year, so it does not block) and
-   * is approved on 2026-10-10 (valid 2027-01-01 to 2030-01-01).
+   * is approved on 2026-10-10 (in force 2027-01-01 to 2029-10-10).
    */
   async function famousThenQuality(uscc: string) {
     const famous = await recognise(getDb(), "2023-10-15", HOUSEHOLD);
-    expect(famous).toMatchObject({ validFrom: "2024-01-01", validUntil: "2027-01-01" });
+    expect(famous).toMatchObject({ validFrom: "2024-01-01", validUntil: "2026-10-15" });
     const applicationId = await applyAndVisit(getDb(), "2026-09-01", uscc, "QUALITY", [
       "QUALITY_2",
     ]);
@@ -86,40 +86,44 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
     expect(approved.recognition).toMatchObject({
       category: "QUALITY",
       validFrom: "2027-01-01",
-      validUntil: "2030-01-01",
+      validUntil: "2029-10-10",
     });
     return { famous: famous.id as string, quality: approved.recognition.id as string };
   }
 
   describe("extension", () => {
+    /** In FAMOUS's last year (it ends on 2026-10-15), after QUALITY's approval. */
+    const EXTENDED_ON = "2026-10-12";
+
     it("is refused when the same household has a newer recognition in force after this one's end", async () => {
       const { famous, quality } = await famousThenQuality(HOUSEHOLD);
 
-      const refused = await extend("2026-11-01", famous);
+      const refused = await extend(EXTENDED_ON, famous);
       expect(errorCodes(refused)).toEqual(["CONFLICT"]);
       const message = refused.errors?.[0]?.message ?? "";
       expect(message).toContain(quality);
       expect(message).toContain("QUALITY");
       expect(message).toContain("2027-01-01");
-      expect(message).toContain("2030-01-01");
+      expect(message).toContain("2029-10-10");
       expect(message).toContain("三(二)1");
       expect(message).toContain("同一个体工商户只能认定为一个类型");
 
-      // Nothing changed: FAMOUS still ends on 2027-01-01, QUALITY follows it.
-      expect(await recognitionOn("2026-11-01", famous)).toMatchObject({
-        validUntil: "2027-01-01",
+      // Nothing changed: FAMOUS still ends on 2026-10-15, QUALITY follows from 1 January.
+      expect(await recognitionOn(EXTENDED_ON, famous)).toMatchObject({
+        validUntil: "2026-10-15",
         extensions: [],
         history: [{ action: "category.recognise" }],
       });
-      expect(await categoryOn(HOUSEHOLD, "2026-12-31")).toBe("FAMOUS");
+      expect(await categoryOn(HOUSEHOLD, "2026-10-14")).toBe("FAMOUS");
+      expect(await categoryOn(HOUSEHOLD, "2026-10-15")).toBeNull();
       expect(await categoryOn(HOUSEHOLD, "2027-01-01")).toBe("QUALITY");
-      expect(await categoryOn(HOUSEHOLD, "2029-12-31")).toBe("QUALITY");
+      expect(await categoryOn(HOUSEHOLD, "2029-10-09")).toBe("QUALITY");
     });
 
     it("is refused when another household of the proprietor in the county has one after this one's end", async () => {
       const { famous, quality } = await famousThenQuality(SIBLING);
 
-      const refused = await extend("2026-11-01", famous);
+      const refused = await extend(EXTENDED_ON, famous);
       expect(errorCodes(refused)).toEqual(["CONFLICT"]);
       const message = refused.errors?.[0]?.message ?? "";
       expect(message).toContain(quality);
@@ -127,8 +131,8 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
       expect(message).toContain("三(二)1");
       expect(message).toContain("最多只能有一个个体工商户获得认定");
 
-      expect(await recognitionOn("2026-11-01", famous)).toMatchObject({
-        validUntil: "2027-01-01",
+      expect(await recognitionOn(EXTENDED_ON, famous)).toMatchObject({
+        validUntil: "2026-10-15",
         extensions: [],
       });
       expect(await categoryOn(HOUSEHOLD, "2027-01-01")).toBeNull();
@@ -140,20 +144,20 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
       // The proprietor's household in another county does not count (同一县级行政区域内).
       await recognise(getDb(), "2026-10-10", ELSEWHERE, "QUALITY", ["QUALITY_2"]);
 
-      const extended = await extend("2026-11-01", famous);
+      const extended = await extend(EXTENDED_ON, famous);
       expect(extended.errors).toBeUndefined();
       expect(extended.data.extendCategoryRecognition).toMatchObject({
-        validUntil: "2030-01-01",
+        validUntil: "2029-10-15",
         extensions: [
           {
             condition: "B",
-            previousValidUntil: "2027-01-01",
-            validUntil: "2030-01-01",
-            extendedOn: "2026-11-01",
+            previousValidUntil: "2026-10-15",
+            validUntil: "2029-10-15",
+            extendedOn: EXTENDED_ON,
           },
         ],
       });
-      expect(await categoryOn(HOUSEHOLD, "2029-12-31")).toBe("FAMOUS");
+      expect(await categoryOn(HOUSEHOLD, "2029-10-14")).toBe("FAMOUS");
 
       // The other way round: once extended, a new recognition is refused at entry.
       const applied = await ok(
@@ -168,15 +172,15 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
     it("extends when the other recognition was ended before this one's end", async () => {
       const { famous, quality } = await famousThenQuality(SIBLING);
       await ok(
-        depsOn(getDb(), "2026-10-20"),
+        depsOn(getDb(), "2026-10-11"),
         erqi,
         `mutation($id: ID!) { revokeCategoryRecognition(recognitionId: $id, reason: "技能证书系伪造") { id } }`,
         { id: quality },
       );
 
-      const extended = await extend("2026-11-01", famous);
+      const extended = await extend(EXTENDED_ON, famous);
       expect(extended.errors).toBeUndefined();
-      expect(extended.data.extendCategoryRecognition.validUntil).toBe("2030-01-01");
+      expect(extended.data.extendCategoryRecognition.validUntil).toBe("2029-10-15");
     });
 
     it("on PostgreSQL, never lets an approval and an extension in flight together both succeed", async (ctx) => {
@@ -186,8 +190,8 @@ describeEachEngine("名特优新 recognitions: one in force at a time", (getDb) 
         "QUALITY_2",
       ]);
       const results = await behindHeldQuotaLock(getDb(), [
-        () => runGraphQL<any>(depsOn(getDb(), "2026-11-01"), erqi, APPROVE, { id: applicationId }),
-        () => extend("2026-11-01", famous),
+        () => runGraphQL<any>(depsOn(getDb(), EXTENDED_ON), erqi, APPROVE, { id: applicationId }),
+        () => extend(EXTENDED_ON, famous),
       ]);
       const [approval, extension] = results as [(typeof results)[0], (typeof results)[0]];
       expect(approval.errors).toBeUndefined();

@@ -305,7 +305,7 @@ describeEachEngine("factsRelation and loadFacts", (getDb) => {
           category: "FAMOUS",
           recognized_on: "2025-10-15",
           valid_from: "2026-01-01",
-          valid_until: "2029-01-01",
+          valid_until: "2028-10-15",
           ended_on: "2028-03-01",
           end_reason: "CANCELLED",
         },
@@ -314,7 +314,7 @@ describeEachEngine("factsRelation and loadFacts", (getDb) => {
           category: "QUALITY",
           recognized_on: "2027-10-15",
           valid_from: "2028-01-01",
-          valid_until: "2031-01-01",
+          valid_until: "2030-10-15",
           ended_on: null,
           end_reason: null,
         },
@@ -326,8 +326,8 @@ describeEachEngine("factsRelation and loadFacts", (getDb) => {
       ["2027-12-31", "FAMOUS"],
       // Both in force: the later valid_from wins.
       ["2028-01-01", "QUALITY"],
-      ["2030-12-31", "QUALITY"],
-      ["2031-01-01", "NONE"],
+      ["2030-10-14", "QUALITY"],
+      ["2030-10-15", "NONE"],
     ];
     for (const [asOf, category] of cases) {
       const row = await db

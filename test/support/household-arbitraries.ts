@@ -255,7 +255,7 @@ export function typingStateArb(usccs: readonly string[]): fc.Arbitrary<TypingSta
       .record({
         category: fc.constantFrom(...CATEGORY_KINDS),
         recognizedOn: calendarDateArb(2018, 2026),
-        // Usually the seed's: from 1 January of the next year, for 3 years.
+        // Usually the seed's: from 1 January of the next year until 3 years after recognition.
         shape: fc.constantFrom("standard", "standard", "short", "open-ended"),
         endedAfterDays: fc.option(fc.integer({ min: 0, max: 1200 }), { nil: null }),
       })
@@ -264,7 +264,7 @@ export function typingStateArb(usccs: readonly string[]): fc.Arbitrary<TypingSta
         const validUntil =
           shape === "short"
             ? addDays(validFrom, 200)
-            : addYears(validFrom, shape === "open-ended" ? 6 : 3);
+            : addYears(recognizedOn, shape === "open-ended" ? 6 : 3);
         return {
           uscc,
           category,

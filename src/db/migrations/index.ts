@@ -9,6 +9,7 @@ import * as grants from "./20261127T232000000Z-grants.ts";
 import * as categories from "./20261127T233000000Z-categories.ts";
 import * as bankPreCredit from "./20261127T234000000Z-bank-pre-credit.ts";
 import * as codeCollation from "./20261128T030000000Z-code-collation.ts";
+import * as recognitionValidity from "./20261128T090000000Z-recognition-validity.ts";
 
 /** Every migration, listed statically so that bundling or a moved folder cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "20261127T233000000Z-categories": categories,
   "20261127T234000000Z-bank-pre-credit": bankPreCredit,
   "20261128T030000000Z-code-collation": codeCollation,
+  "20261128T090000000Z-recognition-validity": recognitionValidity,
 };
