@@ -27,7 +27,14 @@ import {
   type EntrySource,
   penaltyWindowEndsOn,
 } from "./category-eligibility.ts";
-import { type CountyQuota, countyQuota, lockCountyQuota } from "./category-quota.ts";
+import {
+  type CityQuota,
+  type CountyQuota,
+  cityQuota,
+  countyQuota,
+  lockCityQuota,
+  lockCountyQuota,
+} from "./category-quota.ts";
 import type { CategoryRecognitionRow } from "./category-recognitions.ts";
 import { loadEligibilitySubject } from "./category-subject.ts";
 import { validityOf } from "./category-validity.ts";
@@ -503,6 +510,19 @@ function quotaRefusal(quota: CountyQuota): CategoryRefusal {
   };
 }
 
+function cityQuotaRefusal(city: CityQuota): CategoryRefusal {
+  const run = city.yearlyRun
+    ? `${city.yearlyRun.asOf} 集中分型判定中全市成长型和发展型 ${city.base} 户`
+    : "尚无集中分型判定结果（基数 0 户）";
+  return {
+    code: "CITY_QUOTA_REACHED",
+    reason:
+      `全市名特优新认定数量已达上限：上限 ${city.limit} 户（${run} × 5%，向下取整），` +
+      `已用 ${city.used} 户，剩余 ${city.left} 户；各区县比例由市局统筹，全市合计应当控制在5%以内（三(二)1）`,
+    details: { base: city.base, limit: city.limit, used: city.used, left: city.left },
+  };
+}
+
 /**
  * 三(二)1 A 申报或推荐之日前2年内，有在国家企业信用信息公示系统公示的罚款及以上行政处罚信息，尚未完成
  * 信用修复的 (不得申报或推荐): at approval the window is measured from the day the application or
@@ -534,9 +554,10 @@ export function penaltiesOnEntryDay(
  * Approves a submitted application: re-checks eligibility as of today, and 三(二)1 A as of the day
  * of entry too (penaltiesOnEntryDay), requires a confirmed visit
  * for 自主申报 (三(二)2 对拟认定的个体工商户进行走访核实后，对符合条件的予以认定), and keeps within the
- * county's quota. The county's quota row is locked first, so approvals in one county run one after
- * another and the count each sees includes every approval committed before it.
- * 三(二)2 时间安排: the recognition is valid from 1 January of next year for 3 years.
+ * county's quota and the city's 5% (三(二)1). The county's quota row is locked first, then the
+ * city's cap, so approvals run one after another and the counts each sees include every approval
+ * committed before it. The recognition is in force from 1 January of next year until 3 years after
+ * today (validityOf).
  */
 export async function approveCategoryApplication(
   db: Kysely<Database>,
@@ -551,8 +572,10 @@ export async function approveCategoryApplication(
     const peek = await getCategoryApplication(trx, input.applicationId);
     if (!peek) throw new NotFoundError(`no category application ${input.applicationId}`);
     requireOperatorFor(principal, peek.county_code);
-    // Lock order: the county's quota row, then the application (every approval takes them so).
+    // Lock order: the county's quota row, the city's cap, then the application (every approval
+    // takes them so).
     await lockCountyQuota(trx, peek.county_code);
+    await lockCityQuota(trx);
     const application = await lockApplication(trx, input.applicationId, ["SUBMITTED"], "approve");
     const subject = await loadEligibilitySubject(trx, application.uscc);
     if (!subject) throw new NotFoundError(`no household with USCC ${application.uscc}`);
@@ -582,6 +605,8 @@ export async function approveCategoryApplication(
     }
     const quota = await countyQuota(trx, application.county_code, today);
     if (quota.used >= quota.limit) refusals.push(quotaRefusal(quota));
+    const city = await cityQuota(trx, today);
+    if (city.used >= city.limit) refusals.push(cityQuotaRefusal(city));
     if (refusals.length > 0) return { application, recognition: null, refusals, quota };
 
     const { validFrom, validUntil } = validityOf(today);

@@ -42,6 +42,7 @@ export const REFUSAL_CODES = [
   "VISIT_MISSING",
   "VISIT_NOT_CONFIRMED",
   "QUOTA_REACHED",
+  "CITY_QUOTA_REACHED",
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

@@ -5,6 +5,7 @@ import { todayInChina } from "../dates.ts";
 import type { CategoryQuotaTable, Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { areaByCode } from "../households/areas.ts";
+import type { TypingCounts } from "../typing/run-typing.ts";
 import { latestYearlyRun } from "../typing/typing-queries.ts";
 import { writeCategoryAudit } from "./category-audit.ts";
 import { validityOf } from "./category-validity.ts";
@@ -98,6 +99,74 @@ export async function countyQuota(
 }
 
 /**
+ * The city-wide cap (三(二)1 数量应当控制在“成长型”和“发展型”个体工商户总数的5%以内): the city may
+ * give counties different shares (统筹确定各区县（市）…的数量比例), but all the recognitions of the
+ * city together stay within 5% of its 成长型 and 发展型 households in the yearly run.
+ */
+export interface CityQuota {
+  yearlyRun: { id: string; asOf: string } | null;
+  /** 成长型 plus 发展型 households typed in the run, every county. */
+  base: number;
+  /** 5% of the base, rounded down, whatever the counties' shares. */
+  limit: number;
+  /** Recognitions of every county that stand on the date and are valid when a new one would start. */
+  used: number;
+  left: number;
+}
+
+const QUOTA_TYPES = ["GROWTH", "DEVELOPMENT"];
+
+/** The city-wide cap as of `date`, counted like countyQuota over every county. */
+export async function cityQuota(db: Kysely<Database>, date: string): Promise<CityQuota> {
+  const startsOn = validityOf(date).validFrom;
+  const [run, used] = await Promise.all([
+    latestYearlyRun(db),
+    db
+      .selectFrom("category_recognition as r")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("r.recognized_on", "<=", date)
+      .where("r.valid_until", ">", startsOn)
+      .where((eb) => eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", date)]))
+      .executeTakeFirstOrThrow(),
+  ]);
+  let base = 0;
+  if (run) {
+    // A finished run keeps its counts by type (run-typing.ts); count its results otherwise.
+    const byType = (run.counts as TypingCounts | null)?.byType;
+    base = byType
+      ? QUOTA_TYPES.reduce((sum, type) => sum + (byType[type] ?? 0), 0)
+      : Number(
+          (
+            await db
+              .selectFrom("typing_result as t")
+              .select(sql<number>`count(*)::int`.as("n"))
+              .where("t.run_id", "=", run.id)
+              .where("t.type", "in", QUOTA_TYPES)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+  }
+  const limit = quotaLimit(base, DEFAULT_SHARE_BASIS_POINTS);
+  const usedCount = Number(used.n);
+  return {
+    yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
+    base,
+    limit,
+    used: usedCount,
+    left: Math.max(0, limit - usedCount),
+  };
+}
+
+/**
+ * Serialises approvals across the city, for the city-wide cap: an advisory lock held until the
+ * transaction ends. Approvals take it after their county's quota row (lockCountyQuota), always in
+ * that order.
+ */
+export async function lockCityQuota(trx: Kysely<Database>): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('category_quota:city'))`.execute(trx);
+}
+
+/**
  * Counts the county's 成长型 and 发展型 households in the run and keeps the count on the county's
  * quota row: a finished run never changes, so each county is counted once per yearly run.
  * 以每年个体工商户集中分型判定数量为基准: a household counts for the county it was typed in
@@ -110,7 +179,6 @@ async function cacheQuotaBase(
   countyCode: string,
   runId: string,
 ): Promise<number> {
-  const QUOTA_TYPES = ["GROWTH", "DEVELOPMENT"];
   // One pass over the run's results, no household row read.
   const counted = await db
     .selectFrom("typing_result as t")

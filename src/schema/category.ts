@@ -34,7 +34,9 @@ import {
 } from "../categories/category-conditions.ts";
 import { type CategoryRefusal, REFUSAL_CODES } from "../categories/category-eligibility.ts";
 import {
+  type CityQuota,
   type CountyQuota,
+  cityQuota,
   countyQuota,
   requireCountyCode,
   setCategoryQuotaShare,
@@ -245,6 +247,25 @@ const QuotaRef = builder.objectRef<CountyQuota>("CategoryQuota").implement({
     limit: t.exposeInt("limit"),
     used: t.exposeInt("used", {
       description: "Recognitions of the county standing today and still valid next 1 January.",
+    }),
+    left: t.exposeInt("left"),
+  }),
+});
+
+const CityQuotaRef = builder.objectRef<CityQuota>("CategoryCityQuota").implement({
+  description:
+    "三(二)1 数量应当控制在“成长型”和“发展型”个体工商户总数的5%以内: the city-wide cap — 5% of the city's 成长型 plus 发展型 households in the latest yearly typing run, rounded down — which approvals keep to whatever shares the counties were given.",
+  fields: (t) => ({
+    yearlyRunId: t.id({ nullable: true, resolve: (q) => q.yearlyRun?.id ?? null }),
+    yearlyRunAsOf: t.field({
+      type: "Date",
+      nullable: true,
+      resolve: (q) => q.yearlyRun?.asOf ?? null,
+    }),
+    base: t.exposeInt("base", { description: "成长型 + 发展型 households of the city in that run." }),
+    limit: t.exposeInt("limit"),
+    used: t.exposeInt("used", {
+      description: "Recognitions of every county standing today and still valid next 1 January.",
     }),
     left: t.exposeInt("left"),
   }),
@@ -691,6 +712,13 @@ builder.queryFields((t) => ({
         throw new BadInputError("countyCode is required for a city-wide operator", "countyCode");
       return countyQuota(ctx.db, county, todayOf(ctx));
     },
+  }),
+  categoryCityQuota: t.field({
+    type: CityQuotaRef,
+    description:
+      "The city-wide cap today (三(二)1 5%以内): approvals in any county are refused once it is used up.",
+    authScopes: { operator: true },
+    resolve: (_root, _args, ctx) => cityQuota(ctx.db, todayOf(ctx)),
   }),
   categoryQuotas: t.field({
     type: [QuotaRef],

@@ -220,6 +220,51 @@ describeEachEngine("名特优新 scenarios", (getDb) => {
       expect((await approve(getDb(), date, ids[2] as string, operator)).refusals).toEqual([]);
     });
 
+    it("keeps the city within 5% of its 成长型 and 发展型, whatever shares the counties were given", async () => {
+      // The city: 40 + 20 = 60 in the yearly run, 5% is 3 places. 二七区 is given 7.5% (3 places)
+      // and uses them all; 金水区 keeps its 5% of 20 (1 place) but the city has none left.
+      const date = "2026-10-20";
+      await ok(
+        depsOn(getDb(), date),
+        cityOperator,
+        `mutation { setCategoryQuotaShare(countyCode: "${ERQI}", sharePercent: 7.5, reason: "二七区特色商圈集中") { limit } }`,
+      );
+      const recognitions: string[] = [];
+      for (const uscc of [A, B, C]) {
+        const id = await applyAndVisit(getDb(), date, uscc);
+        const approved = await approve(getDb(), date, id, countyOperator(ERQI));
+        expect(approved.refusals).toEqual([]);
+        recognitions.push(approved.recognition.id);
+      }
+      const CITY = `{ categoryCityQuota { base limit used left } }`;
+      expect((await ok(depsOn(getDb(), date), cityOperator, CITY)).categoryCityQuota).toEqual({
+        base: 60,
+        limit: 3,
+        used: 3,
+        left: 0,
+      });
+
+      const jinshui = countyOperator(JINSHUI);
+      const id = await applyAndVisit(getDb(), date, usccOf(JINSHUI, 1));
+      expect((await ok(depsOn(getDb(), date), jinshui, QUOTA)).categoryQuota).toMatchObject({
+        limit: 1,
+        used: 0,
+        left: 1,
+      });
+      const refused = await approve(getDb(), date, id, jinshui);
+      expect(refusalCodes(refused)).toEqual(["CITY_QUOTA_REACHED"]);
+      expect(refused.recognition).toBeNull();
+      expect(refused.refusals[0].details).toEqual({ base: 60, limit: 3, used: 3, left: 0 });
+      expect(refused.refusals[0].reason).toContain("全市成长型和发展型 60 户");
+
+      // A place comes back to the city when one of 二七区's ends.
+      await ok(depsOn(getDb(), date), countyOperator(ERQI), REVOKE, {
+        id: recognitions[0],
+        reason: "申报材料系伪造",
+      });
+      expect((await approve(getDb(), date, id, jinshui)).refusals).toEqual([]);
+    });
+
     it("counts a household for the county it was typed in, though it moved county since", async () => {
       const { db } = getDb();
       const base = async (county: string, date: string) =>

@@ -3,11 +3,12 @@ import { type Principal, PUBLIC } from "../../src/auth/principal.ts";
 import { authenticate } from "../../src/auth/tokens.ts";
 import { DEMO_SEED, demoAsOf, demoHouseholdUscc, prepareDemo } from "../../src/cli/demo.ts";
 import { loadPoliciesAtStart } from "../../src/cli/serve.ts";
-import { todayInChina, yearOf } from "../../src/dates.ts";
+import { addYears, todayInChina, yearOf } from "../../src/dates.ts";
 import type { AppDeps } from "../../src/schema/context.ts";
 import type { ApolloOptions } from "../../src/server/create-server.ts";
 import { describeEachEngine, type TestDatabase } from "../support/databases.ts";
 import { type GraphQLResult, runGraphQL, testDeps } from "../support/graphql.ts";
+import { addDays } from "../support/household-arbitraries.ts";
 import { type GuideExample, guideExamples } from "./guide-examples.ts";
 
 /**
@@ -82,11 +83,12 @@ const result = (run: Run, key: string): Data => {
 const yearOfRun = (run: Run) => yearOf(run.today);
 
 /**
- * Recognised on 20 November three years ago, through the procedure on that day's clock: valid from
- * 1 January two years ago, so in its last year today, with the reports of the years before missing.
+ * Recognised three years ago less a day, through the procedure on that day's clock: valid until
+ * tomorrow (认定有效期为3年，以认定时间为准), so in its last year today, with the reports of the
+ * years before missing.
  */
 async function recognisedThreeYearsAgo(run: Run, uscc: string): Promise<string> {
-  const day = `${yearOfRun(run) - 3}-11-20`;
+  const day = addDays(addYears(run.today, -3), 1);
   const applied = await run.gqlOn(
     day,
     householdOf(uscc),
