@@ -80,7 +80,6 @@ const result = (run: Run, key: string): Data => {
   if (!data) throw new Error(`${key} has not run`);
   return data;
 };
-const yearOfRun = (run: Run) => yearOf(run.today);
 
 /**
  * Recognised three years ago less a day, through the procedure on that day's clock: valid until
