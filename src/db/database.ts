@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
+import { claimDataFolder } from "./data-folder-lock.ts";
 import { PreparingClient } from "./prepared-statements.ts";
 import type { Database } from "./types.ts";
 
@@ -53,21 +54,38 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   // command working on PostgreSQL should not carry.
   const { PGlite, types: pgliteTypes } = await import("@electric-sql/pglite");
   const dataDir = options.dataDir ?? "./data";
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir.startsWith("memory://") ? undefined : dataDir, {
-    parsers: {
-      [pgliteTypes.DATE]: (value: string) => value,
-      [pgliteTypes.INT8]: (value: string) => Number(value),
-      [pgliteTypes.NUMERIC]: (value: string) => Number(value),
-    },
-  });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-  return {
-    db,
-    engine: "pglite",
-    close: async () => {
-      await db.destroy();
-      if (!pglite.closed) await pglite.close();
-    },
-  };
+  const inMemory = dataDir.startsWith("memory://");
+  let release = () => {};
+  if (!inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    release = claimDataFolder(dataDir);
+    process.once("exit", release);
+  }
+  try {
+    const pglite = await PGlite.create(inMemory ? undefined : dataDir, {
+      parsers: {
+        [pgliteTypes.DATE]: (value: string) => value,
+        [pgliteTypes.INT8]: (value: string) => Number(value),
+        [pgliteTypes.NUMERIC]: (value: string) => Number(value),
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    return {
+      db,
+      engine: "pglite",
+      close: async () => {
+        try {
+          await db.destroy();
+          if (!pglite.closed) await pglite.close();
+        } finally {
+          release();
+          process.removeListener("exit", release);
+        }
+      },
+    };
+  } catch (error) {
+    release();
+    process.removeListener("exit", release);
+    throw error;
+  }
 }
