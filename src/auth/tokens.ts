@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { executePrepared } from "../db/prepared-statements.ts";
 import type { Database } from "../db/types.ts";
-import { BadInputError, NotFoundError, UnauthenticatedError } from "../errors.ts";
+import { BadInputError, ConflictError, NotFoundError, UnauthenticatedError } from "../errors.ts";
+import { areaByCode, ZHENGZHOU_AREAS } from "../households/areas.ts";
 import type { Principal, TokenRole } from "./principal.ts";
 
 export function hashToken(secret: string): string {
@@ -44,6 +45,12 @@ export async function createToken(
       "scopeCode",
     );
   }
+  if (input.role === "OPERATOR" && scope !== null && !areaByCode(scope)) {
+    throw new BadInputError(
+      `scope code "${scope}" is not a county-level area of Zhengzhou (GB/T 2260): one of ${ZHENGZHOU_AREAS.map((a) => `${a.code} ${a.name}`).join(", ")}; omit it for a city-wide operator`,
+      "scopeCode",
+    );
+  }
   if (input.role === "HOUSEHOLD" && scope) {
     const found = await db
       .selectFrom("household")
@@ -67,16 +74,34 @@ export async function createToken(
   return { id: row.id, token };
 }
 
-/** Revokes by id or by the secret itself; returns whether a live token was revoked. */
-export async function revokeToken(db: Kysely<Database>, idOrToken: string): Promise<boolean> {
+/**
+ * Revokes a live token by its id or by the secret itself. An unknown token is NOT_FOUND, one
+ * already revoked a CONFLICT that says when.
+ */
+export async function revokeToken(
+  db: Kysely<Database>,
+  idOrToken: string,
+): Promise<{ id: string }> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrToken);
-  const result = await db
+  const column = isUuid ? "id" : "token_hash";
+  const key = isUuid ? idOrToken : hashToken(idOrToken);
+  const revoked = await db
     .updateTable("api_token")
     .set({ revoked_at: new Date() })
-    .where(isUuid ? "id" : "token_hash", "=", isUuid ? idOrToken : hashToken(idOrToken))
+    .where(column, "=", key)
     .where("revoked_at", "is", null)
+    .returning("id")
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  if (revoked) return revoked;
+  const existing = await db
+    .selectFrom("api_token")
+    .select(["id", "revoked_at"])
+    .where(column, "=", key)
+    .executeTakeFirst();
+  if (!existing) throw new NotFoundError("no token with that id or secret");
+  throw new ConflictError(
+    `token ${existing.id} was already revoked at ${existing.revoked_at?.toISOString()}`,
+  );
 }
 
 /** The principal for an `Authorization` header value; no header is PUBLIC. */

@@ -4,7 +4,7 @@ import { actorOf } from "../auth/principal.ts";
 import { todayInChina } from "../dates.ts";
 import type { CategoryQuotaTable, Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
-import { areaByCode } from "../households/areas.ts";
+import { requireCountyCode } from "../households/areas.ts";
 import type { TypingCounts } from "../typing/run-typing.ts";
 import { latestYearlyRun } from "../typing/typing-queries.ts";
 import { writeCategoryAudit } from "./category-audit.ts";
@@ -242,15 +242,6 @@ export async function lockCountyQuota(
     .where("county_code", "=", countyCode)
     .forUpdate()
     .executeTakeFirstOrThrow();
-}
-
-export function requireCountyCode(countyCode: string, argument = "countyCode"): void {
-  if (!areaByCode(countyCode)) {
-    throw new BadInputError(
-      `countyCode must be a county-level area of Zhengzhou (GB/T 2260), got "${countyCode}"`,
-      argument,
-    );
-  }
 }
 
 /** Percent (two decimals at most, 0–100) to basis points; null keeps null (the default 5%). */

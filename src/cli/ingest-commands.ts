@@ -13,6 +13,7 @@ import type { Command } from "commander";
 import type { Config } from "../config.ts";
 import { BadInputError } from "../errors.ts";
 import { grantAfterImport } from "../grants/grant-triggers.ts";
+import { requireCountyCode } from "../households/areas.ts";
 import { exportHouseholds } from "../ingest/export-households.ts";
 import { generateHouseholds } from "../ingest/generate-households.ts";
 import { householdJson } from "../ingest/household-record.ts";
@@ -32,7 +33,9 @@ import { withDatabase } from "./with-database.ts";
 export function registerIngestCommands(program: Command, config: Config): void {
   subcommandGroup(program, "import", "import records from files")
     .command("households")
-    .description("import household records (JSON Lines, contracts/household-record.schema.json)")
+    .description(
+      "import household records (JSON Lines in the exchange contract, src/ingest/household-record.schema.json)",
+    )
     .argument("<file>", "JSON Lines file, or - for standard input")
     .option("--skip-invalid", "import the valid lines and write the invalid ones to --rejects")
     .option(
@@ -45,6 +48,11 @@ export function registerIngestCommands(program: Command, config: Config): void {
         file: string,
         options: { skipInvalid?: boolean; rejects?: string; batchSize: number },
       ) => {
+        if (options.rejects !== undefined && !options.skipInvalid) {
+          throw new BadInputError(
+            "--rejects names where --skip-invalid writes the rejected lines: give --skip-invalid too (without it, any invalid line imports nothing)",
+          );
+        }
         await withDatabase(config, async ({ db }) => {
           await importFile(db, file, options);
           // 三(一)3 免申即享: the facts changed, so the grants follow as of today.
@@ -67,6 +75,7 @@ export function registerIngestCommands(program: Command, config: Config): void {
     .option("--out <file>", "output file (default: standard output)")
     .option("--county <code>", "only the households of this county-level area")
     .action(async (options: { out?: string; county?: string }) => {
+      if (options.county !== undefined) requireCountyCode(options.county, "--county");
       await withDatabase(config, async ({ db }) => {
         const out = options.out ? createWriteStream(options.out) : process.stdout;
         let count = 0;
@@ -221,6 +230,9 @@ function assertReadable(file: string): void {
     if (!statSync(file).isFile()) throw new BadInputError(`${file} is not a file`);
   } catch (error) {
     if (error instanceof BadInputError) throw error;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new BadInputError(`${file} does not exist`);
+    }
     throw new BadInputError(`cannot read ${file}: ${(error as Error).message}`);
   }
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
 import { configFromEnv } from "../config.ts";
 import { DomainError } from "../errors.ts";
 import { registerDbCommands } from "./db-commands.ts";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .description(
       "直享 Zhixiang: typing, categories, policies, grants and pre-credit for 个体工商户",
     )
+    .version(packageJson.version)
     .showHelpAfterError();
   registerServeCommands(program, config);
   registerDbCommands(program, config);

@@ -38,10 +38,8 @@ export function registerTokenCommands(program: Command, config: Config): void {
     .argument("<idOrToken>")
     .action(async (idOrToken: string) => {
       await withDatabase(config, async ({ db }) => {
-        if (!(await revokeToken(db, idOrToken))) {
-          throw new BadInputError("no live token with that id or secret");
-        }
-        console.log("revoked");
+        const revoked = await revokeToken(db, idOrToken);
+        console.log(`revoked ${revoked.id}`);
       });
     });
 }

@@ -1,3 +1,5 @@
+import { BadInputError } from "../errors.ts";
+
 /**
  * The county-level areas (区县) of Zhengzhou that register individual businesses.
  *
@@ -59,4 +61,14 @@ const BY_CODE = new Map(ZHENGZHOU_AREAS.map((area) => [area.code, area]));
 /** The area with this code, or undefined when it is not a county-level area of Zhengzhou. */
 export function areaByCode(code: string): Area | undefined {
   return BY_CODE.get(code);
+}
+
+/** Refuses a code that is not a county-level area of Zhengzhou, naming the argument. */
+export function requireCountyCode(countyCode: string, argument = "countyCode"): void {
+  if (!areaByCode(countyCode)) {
+    throw new BadInputError(
+      `${argument} must be a county-level area of Zhengzhou (GB/T 2260), got "${countyCode}"`,
+      argument,
+    );
+  }
 }

@@ -38,7 +38,6 @@ import {
   type CountyQuota,
   cityQuota,
   countyQuota,
-  requireCountyCode,
   setCategoryQuotaShare,
 } from "../categories/category-quota.ts";
 import {
@@ -73,7 +72,7 @@ import {
 import { CANCEL_GROUND_LABELS, CANCEL_GROUNDS } from "../categories/category-upkeep.ts";
 import { recognitionStands } from "../categories/category-validity.ts";
 import { BadInputError, ForbiddenError } from "../errors.ts";
-import { areaByCode, ZHENGZHOU_AREAS } from "../households/areas.ts";
+import { areaByCode, requireCountyCode, ZHENGZHOU_AREAS } from "../households/areas.ts";
 import { rowsByKey } from "../loaders/rows-by-key.ts";
 import { recognitionOn } from "../matching/household-facts.ts";
 import { builder } from "./builder.ts";
@@ -262,7 +261,9 @@ const CityQuotaRef = builder.objectRef<CityQuota>("CategoryCityQuota").implement
       nullable: true,
       resolve: (q) => q.yearlyRun?.asOf ?? null,
     }),
-    base: t.exposeInt("base", { description: "成长型 + 发展型 households of the city in that run." }),
+    base: t.exposeInt("base", {
+      description: "成长型 + 发展型 households of the city in that run.",
+    }),
     limit: t.exposeInt("limit"),
     used: t.exposeInt("used", {
       description: "Recognitions of every county standing today and still valid next 1 January.",

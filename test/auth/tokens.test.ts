@@ -14,8 +14,22 @@ describeEachEngine("tokens", (getDb) => {
     const stored = await db.selectFrom("api_token").selectAll().execute();
     expect(JSON.stringify(stored)).not.toContain(created.token);
 
-    expect(await revokeToken(db, created.token)).toBe(true);
+    expect(await revokeToken(db, created.token)).toEqual({ id: created.id });
     await expect(authenticate(db, `Bearer ${created.token}`)).rejects.toThrow(/revoked/);
+    await expect(revokeToken(db, created.id)).rejects.toThrow(
+      new RegExp(`token ${created.id} was already revoked at 20`),
+    );
+    await expect(revokeToken(db, "zx_operator_nosuchsecret")).rejects.toThrow(
+      "no token with that id or secret",
+    );
+  });
+
+  it("refuses an operator scope that is not a county-level area of Zhengzhou", async () => {
+    const { db } = getDb();
+    await expect(createToken(db, { role: "OPERATOR", scopeCode: "999999" })).rejects.toThrow(
+      /"999999" is not a county-level area of Zhengzhou .*410103 二七区/,
+    );
+    expect(await db.selectFrom("api_token").select("id").execute()).toEqual([]);
   });
 
   it("is PUBLIC without a header and refuses a malformed one", async () => {
