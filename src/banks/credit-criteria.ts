@@ -13,13 +13,16 @@ export const CREDIT_CRITERIA_LEVELS: readonly FactLevel[] = ["PUBLIC", "BANK"];
 
 /**
  * Validates a product's criteria like a policy's rule: every fact in the catalog, the right types,
- * a condition as the result, and no INTERNAL fact. Throws BadInputError naming each JSON path.
+ * a condition as the result, and no INTERNAL fact. Throws BadInputError naming the argument (the
+ * first segment of `at`, where the criteria sit in the request) and each JSON path from it, as a
+ * department's rule errors do (`/input/criteria/and/1/!`).
  */
-export function validateCriteria(criteria: unknown, argument = "criteria"): ValidRule {
+export function validateCriteria(criteria: unknown, at = "/criteria"): ValidRule {
   return requireValidRule(
     criteria,
     { allowedLevels: CREDIT_CRITERIA_LEVELS, expect: "boolean" },
-    argument,
+    at.split("/")[1] ?? "criteria",
+    at,
   );
 }
 

@@ -98,7 +98,7 @@ export async function registerCreditProduct(
   }
   const name = requireText(input.name, "name", MAX_NAME);
   const description = optionalText(input.description, "description");
-  const valid = validateCriteria(input.criteria);
+  const valid = validateCriteria(input.criteria, "/input/criteria");
   return db.transaction().execute(async (trx) => {
     const taken = await trx
       .selectFrom("credit_product")

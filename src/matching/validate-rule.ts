@@ -126,12 +126,14 @@ export function requireValidRule(
   rule: unknown,
   options: ValidateOptions = {},
   argument = "rule",
+  /** Where the rule sits in the request (`/input/criteria`): each issue's path starts with it. */
+  at = "",
 ): ValidRule {
   const result = validateRule(rule, options);
   if (result.ok) return result.rule;
-  const lines = result.issues.map(formatIssue);
-  throw new BadInputError(`invalid rule: ${lines.join("; ")}`, argument, {
-    issues: result.issues,
+  const issues = result.issues.map((i) => ({ ...i, path: `${at}${i.path}` }));
+  throw new BadInputError(`invalid rule: ${issues.map(formatIssue).join("; ")}`, argument, {
+    issues,
   });
 }
 

@@ -5,13 +5,18 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { BadInputError, ForbiddenError, UnauthenticatedError } from "../errors.ts";
 import type { Context } from "./context.ts";
+import { forbiddenMessage } from "./forbidden-message.ts";
 
 /** The largest page any connection serves (`first` above it is refused). */
 export const MAX_PAGE_SIZE = 500;
 
-/** Complexity of a connection field: its page size, counted against the request's limit. */
+/**
+ * Complexity of a connection field: its page size, counted against the request's limit. A `first`
+ * above MAX_PAGE_SIZE counts as the largest page, so that the resolver, not the complexity
+ * check, refuses it with the argument named ("first must be between 1 and 500").
+ */
 export function connectionComplexity(args: { first?: number | null }) {
-  return { field: 1, multiplier: Math.ceil((args.first ?? 50) / 10) };
+  return { field: 1, multiplier: Math.ceil(Math.min(args.first ?? 50, MAX_PAGE_SIZE) / 10) };
 }
 
 export interface AuthScopes {
@@ -55,10 +60,10 @@ export const builder = new SchemaBuilder<{
       };
     },
     // No token at all is UNAUTHENTICATED; a token of the wrong role or scope is FORBIDDEN.
-    unauthorizedError: (_parent, ctx, _info, result) =>
+    unauthorizedError: (_parent, ctx, info, result) =>
       ctx.principal.role === "PUBLIC"
         ? new UnauthenticatedError("this needs a token: send `Authorization: Bearer <token>`")
-        : new ForbiddenError(result.message),
+        : new ForbiddenError(forbiddenMessage(info, result)),
   },
   relay: {
     clientMutationId: "omit",

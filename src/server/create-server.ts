@@ -131,8 +131,17 @@ export async function startHttpServer(
       if (raw && (headers.get("content-type") ?? "").includes("json")) {
         try {
           body = JSON.parse(raw);
-        } catch {
-          return sendJson(res, 400, { errors: [{ message: "request body is not valid JSON" }] });
+        } catch (error) {
+          // JSON.parse says what it found and where ("… in JSON at position 17").
+          const detail = error instanceof Error ? error.message : String(error);
+          return sendJson(res, 400, {
+            errors: [
+              {
+                message: `request body is not valid JSON: ${detail}`,
+                extensions: { code: "BAD_REQUEST" },
+              },
+            ],
+          });
         }
       }
       const response = await apollo.executeHTTPGraphQLRequest({

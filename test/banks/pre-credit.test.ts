@@ -206,8 +206,8 @@ describeEachEngine("GraphQL bank pre-credit", (getDb) => {
     expect(errorCodes(internal)).toEqual(["BAD_USER_INPUT"]);
     expect(internal.errors?.[0]?.message).toMatch(/abnormalListed/);
     expect(internal.errors?.[0]?.message).toMatch(/INTERNAL/);
-    expect(internal.errors?.[0]?.message).toMatch(/\/and\/1\/!/);
-    expect(internal.errors?.[0]?.extensions).toMatchObject({ argument: "criteria" });
+    expect(internal.errors?.[0]?.message).toMatch(/\/input\/criteria\/and\/1\/!/);
+    expect(internal.errors?.[0]?.extensions).toMatchObject({ argument: "input" });
 
     for (const criteria of [
       { "==": [{ var: "hasActivePenalty" }, false] },

@@ -78,6 +78,19 @@ describeEachEngine("GraphQL households", (getDb) => {
       `{ household(uscc: "${JINSHUI}") { uscc } }`,
     );
     expect(errorCodes(single)).toEqual(["FORBIDDEN"]);
+    expect(single.errors?.[0]?.message).toBe(
+      "this Household is readable only by operators of its county (or city-wide) and the household itself",
+    );
+    // A field for other roles says which token it needs.
+    const typing = await runGraphQL(
+      deps,
+      erqiOperator,
+      `mutation { runTyping(asOf: "2025-08-01") { id } }`,
+    );
+    expect(errorCodes(typing)).toEqual(["FORBIDDEN"]);
+    expect(typing.errors?.[0]?.message).toBe(
+      "Mutation.runTyping needs a city-wide operator's token (one without a county)",
+    );
   });
 
   it("shows a household itself with its yearly figures, unknown figures as null", async () => {
@@ -112,11 +125,15 @@ describeEachEngine("GraphQL households", (getDb) => {
 
   it("refuses pages over 500 and malformed cursors with the argument named", async () => {
     const deps = testDeps(getDb());
-    const tooBig = await runGraphQL(deps, cityOperator, LIST, { first: 501 });
-    expect(tooBig.errors?.[0]?.extensions).toMatchObject({
-      code: "BAD_USER_INPUT",
-      argument: "first",
-    });
+    for (const first of [501, 100_000]) {
+      const tooBig = await runGraphQL(deps, cityOperator, LIST, { first });
+      expect(tooBig.errors).toHaveLength(1);
+      expect(tooBig.errors?.[0]?.message).toContain("first must be between 1 and 500");
+      expect(tooBig.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        argument: "first",
+      });
+    }
     const badCursor = await runGraphQL(deps, cityOperator, LIST, { after: "not a cursor!" });
     expect(badCursor.errors?.[0]?.extensions).toMatchObject({
       code: "BAD_USER_INPUT",

@@ -39,6 +39,19 @@ describeEachEngine("HTTP server", (getDb) => {
     expect(warnings.sort()).toEqual([...ACCEPTED_WARNINGS].sort());
   });
 
+  it("answers a body that is not JSON with 400, BAD_REQUEST and where it broke", async () => {
+    const res = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"query": "{ __typename }"',
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { message: string; extensions: unknown }[] };
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0]?.extensions).toEqual({ code: "BAD_REQUEST" });
+    expect(body.errors[0]?.message).toMatch(/^request body is not valid JSON: .*position 26/);
+  });
+
   it("refuses an unknown token with 401 and never echoes it", async () => {
     const res = await fetch(server.url, {
       method: "POST",
