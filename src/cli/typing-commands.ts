@@ -7,6 +7,7 @@ import { todayInChina } from "../dates.ts";
 import { BadInputError, NotFoundError } from "../errors.ts";
 import { grantAfterTypingRun } from "../grants/grant-triggers.ts";
 import { areaByCode } from "../households/areas.ts";
+import { requireUscc } from "../ingest/uscc.ts";
 import { compileTypingStandard } from "../typing/decide-type.ts";
 import { appliedStandard, explainTypingResult } from "../typing/explain-typing.ts";
 import {
@@ -233,6 +234,7 @@ export function registerTypingCommands(program: Command, config: Config): void {
     .description("a household's type in force, with its explanation in Chinese")
     .argument("<uscc>")
     .action(async (uscc: string) => {
+      requireUscc(uscc, "<uscc>");
       await withDatabase(config, async ({ db }) => {
         const current = await currentTypingOf(db, uscc);
         if (!current.result) {

@@ -1,3 +1,5 @@
+import { BadInputError } from "../errors.ts";
+
 /**
  * 统一社会信用代码 (USCC) per GB 32100-2015: 18 characters from a 31-character set (digits and
  * capitals without I, O, Z, S, V); the 18th is a check character over the first 17.
@@ -40,4 +42,16 @@ export function isUsccShaped(text: string): boolean {
 /** Whether `uscc` is 18 characters of the charset whose last is the right check character. */
 export function isValidUscc(uscc: string): boolean {
   return uscc.length === 18 && usccCheckCharacter(uscc.slice(0, 17)) === uscc[17];
+}
+
+/**
+ * Refuses text that cannot be a USCC, saying why (length, a character outside the set, or the
+ * check character), so that a mistyped code is not answered as "no such household".
+ */
+export function requireUscc(uscc: string, argument = "uscc"): void {
+  if (isValidUscc(uscc)) return;
+  const reason = !isUsccShaped(uscc)
+    ? "must be 18 characters from 0-9 and A-Z without I, O, S, V, Z"
+    : `has check character ${uscc[17]}; GB 32100-2015 gives ${usccCheckCharacter(uscc.slice(0, 17))} (a character is mistyped)`;
+  throw new BadInputError(`${argument} "${uscc}" is not a USCC: it ${reason}`, argument);
 }

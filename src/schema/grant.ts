@@ -28,6 +28,7 @@ import { revokeGrant } from "../grants/revoke-grant.ts";
 import { type GrantRunSummary, runGrants } from "../grants/run-grants.ts";
 import { explainGrant, type WhatIfResult, whatIf } from "../grants/what-if.ts";
 import { getHousehold } from "../households/household-queries.ts";
+import { requireUscc } from "../ingest/uscc.ts";
 import { policyVersionById } from "../policies/policy-queries.ts";
 import type { PolicyVersion } from "../policies/policy-version.ts";
 import { builder, connectionComplexity, MAX_PAGE_SIZE } from "./builder.ts";
@@ -404,6 +405,7 @@ builder.queryFields((t) => ({
     complexity: 20,
     args: { uscc: t.arg.string({ required: true }), asOf: t.arg({ type: "Date" }) },
     resolve: async (_root, args, ctx) => {
+      requireUscc(args.uscc);
       const household = await getHousehold(ctx.db, args.uscc);
       if (!household) throw new NotFoundError(`no household ${args.uscc}`);
       if (

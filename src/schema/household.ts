@@ -2,6 +2,7 @@ import { canSeeHousehold } from "../auth/principal.ts";
 import type { HouseholdRow } from "../db/types.ts";
 import { ForbiddenError } from "../errors.ts";
 import { getHousehold, listHouseholds } from "../households/household-queries.ts";
+import { requireUscc } from "../ingest/uscc.ts";
 import { builder, connectionComplexity } from "./builder.ts";
 import { connectionFromRows, decodeCursor, forwardPage } from "./pagination.ts";
 
@@ -166,7 +167,10 @@ builder.queryFields((t) => ({
     description: "One household by USCC: operators of its county, or the household itself.",
     authScopes: { operator: true, household: true },
     args: { uscc: t.arg.string({ required: true }) },
-    resolve: async (_root, { uscc }, ctx) => (await getHousehold(ctx.db, uscc)) ?? null,
+    resolve: async (_root, { uscc }, ctx) => {
+      requireUscc(uscc);
+      return (await getHousehold(ctx.db, uscc)) ?? null;
+    },
   }),
   households: t.connection({
     type: HouseholdRef,

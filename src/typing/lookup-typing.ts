@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
+import { requireUscc } from "../ingest/uscc.ts";
 import { currentTypingRunId } from "../matching/household-facts.ts";
 
 /**
@@ -21,7 +22,6 @@ export interface PublicTyping {
 export const LOOKUP_LIMIT = 20;
 const MIN_NAME = 2;
 const MAX_NAME = 60;
-const USCC_PATTERN = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 
 /** Escapes LIKE's wildcards so that a keyword matches literally. */
 function literalLike(text: string): string {
@@ -41,9 +41,7 @@ export async function lookupTyping(
   if ((uscc === null) === (name === null)) {
     throw new BadInputError("give either uscc or name (one of the two)", uscc ? "name" : "uscc");
   }
-  if (uscc !== null && !USCC_PATTERN.test(uscc)) {
-    throw new BadInputError("uscc must be an 18-character unified social credit code", "uscc");
-  }
+  if (uscc !== null) requireUscc(uscc);
   if (name !== null && ([...name].length < MIN_NAME || [...name].length > MAX_NAME)) {
     throw new BadInputError(`name must be ${MIN_NAME} to ${MAX_NAME} characters`, "name");
   }

@@ -4,6 +4,7 @@ import pg from "pg";
 import { expect } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
 import type { Database, NewHousehold } from "../../src/db/types.ts";
+import { withCheckCharacter } from "../../src/ingest/uscc.ts";
 import type { AppDeps } from "../../src/schema/context.ts";
 import { type TestDatabase, waitersBehind } from "../support/databases.ts";
 import { runGraphQL, testDeps } from "../support/graphql.ts";
@@ -15,7 +16,7 @@ export const JINSHUI = "410105";
 
 /** A USCC of the county (the check character is not verified by the category code). */
 export function usccOf(county: string, n: number): string {
-  return `92${county}MA${String(n).padStart(7, "0")}X`;
+  return withCheckCharacter(`92${county}MA${String(n).padStart(7, "0")}`);
 }
 
 /** The service's clock at 10:00 China time on `date`. */

@@ -1,12 +1,13 @@
 import type { Kysely } from "kysely";
 import type { Database, NewHousehold } from "../../src/db/types.ts";
+import { withCheckCharacter } from "../../src/ingest/uscc.ts";
 import { createPolicy, publishPolicy } from "../../src/policies/policy-registry.ts";
 import type { PolicyVersion } from "../../src/policies/policy-version.ts";
 import { insertHouseholds } from "../support/households.ts";
 
 /** A test USCC in county 4101xx: 92 + county + a 10-digit number (18 characters). */
 export function usccOf(county: string, n: number): string {
-  return `92${county}${String(n).padStart(10, "0")}`;
+  return withCheckCharacter(`92${county}${String(n).padStart(9, "0")}`);
 }
 
 export interface TestHousehold extends Partial<NewHousehold> {

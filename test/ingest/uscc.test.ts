@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isValidUscc, USCC_CHARSET, usccCheckCharacter } from "../../src/ingest/uscc.ts";
+import { BadInputError } from "../../src/errors.ts";
+import {
+  isValidUscc,
+  requireUscc,
+  USCC_CHARSET,
+  usccCheckCharacter,
+  withCheckCharacter,
+} from "../../src/ingest/uscc.ts";
 
 const EXAMPLE = new URL("../../../shared/contracts/examples/households.jsonl", import.meta.url);
 
@@ -58,5 +65,27 @@ describe("USCC check character (GB 32100-2015)", () => {
     expect(readFileSync(EXAMPLE, "utf8")).toBe(
       readFileSync(new URL("./fixtures/example-households.jsonl", import.meta.url), "utf8"),
     );
+  });
+});
+
+describe("requireUscc", () => {
+  it("passes a valid USCC and says why anything else is not one", () => {
+    const valid = withCheckCharacter("92410103MA0000001");
+    expect(() => requireUscc(valid)).not.toThrow();
+    expect(() => requireUscc("bogus")).toThrow(
+      /uscc "bogus" is not a USCC: it must be 18 characters/,
+    );
+    const wrong = `${valid.slice(0, 17)}${valid[17] === "0" ? "1" : "0"}`;
+    expect(() => requireUscc(wrong, "uscc")).toThrow(
+      new RegExp(`has check character ${wrong[17]}; GB 32100-2015 gives ${valid[17]}`),
+    );
+    let error: unknown;
+    try {
+      requireUscc("bogus", "<uscc>");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BadInputError);
+    expect((error as BadInputError).argument).toBe("<uscc>");
   });
 });

@@ -1,12 +1,13 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
+import { withCheckCharacter } from "../../src/ingest/uscc.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import { errorCodes, runGraphQL, testDeps } from "../support/graphql.ts";
 import { insertHouseholds } from "../support/households.ts";
 
-const ERQI = "92410103MA0000001X";
-const ERQI_2 = "92410103MA0000002X";
-const JINSHUI = "92410105MA0000003X";
+const ERQI = withCheckCharacter("92410103MA0000001");
+const ERQI_2 = withCheckCharacter("92410103MA0000002");
+const JINSHUI = withCheckCharacter("92410105MA0000003");
 
 const cityOperator: Principal = { role: "OPERATOR", tokenId: "t1", countyCode: null };
 const erqiOperator: Principal = { role: "OPERATOR", tokenId: "t2", countyCode: "410103" };
