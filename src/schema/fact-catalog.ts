@@ -1,3 +1,4 @@
+import { INDUSTRY_SECTION_LABELS } from "../ingest/industries.ts";
 import { VALUE_LABELS } from "../matching/explain-text.ts";
 import { FACTS } from "../matching/fact-catalog.ts";
 import type { FactDefinition, FactLevel, FactType } from "../matching/rule-types.ts";
@@ -5,6 +6,15 @@ import { builder } from "./builder.ts";
 
 // 10: the facts a rule may read, for whoever writes rules (departments, banks) and for the
 // public, who may read how households are described (the catalog holds no household data).
+
+/**
+ * The values' Chinese labels in the catalog: the explanations' (VALUE_LABELS), and the GB/T 4754
+ * section names, which explanations leave as letters to keep a condition on one line.
+ */
+const CATALOG_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  ...VALUE_LABELS,
+  industrySection: INDUSTRY_SECTION_LABELS,
+};
 
 const FACT_TYPES = {
   number: "NUMBER",
@@ -61,8 +71,10 @@ const Fact = builder.objectRef<FactDefinition>("Fact").implement({
       nullable: true,
       description: "For ENUM and STRING_LIST facts: the values that exist.",
       resolve: (f) =>
-        f.values?.map((value) => ({ value, labelZh: VALUE_LABELS[f.name]?.[value] ?? null })) ??
-        null,
+        f.values?.map((value) => ({
+          value,
+          labelZh: CATALOG_VALUE_LABELS[f.name]?.[value] ?? null,
+        })) ?? null,
     }),
   }),
 });

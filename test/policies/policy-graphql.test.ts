@@ -72,6 +72,10 @@ describeEachEngine("GraphQL policies", (getDb) => {
       value: "GROWTH",
       labelZh: "成长型",
     });
+    const sections = (byName.get("industrySection") as any).values;
+    expect(sections).toHaveLength(20);
+    expect(sections).toContainEqual({ value: "H", labelZh: "住宿和餐饮业" });
+    expect(sections.filter((v: any) => !v.labelZh)).toEqual([]);
   });
 
   it("creates and publishes; any token reads published policies, no token reads none", async () => {
