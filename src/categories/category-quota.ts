@@ -58,7 +58,6 @@ export async function countyQuota(
   countyCode: string,
   date: string,
 ): Promise<CountyQuota> {
-  const startsOn = validityOf(date).validFrom;
   const [run, row, used] = await Promise.all([
     latestYearlyRun(db),
     db
@@ -66,15 +65,7 @@ export async function countyQuota(
       .select(["share_basis_points", "base_run_id", "base_count"])
       .where("county_code", "=", countyCode)
       .executeTakeFirst(),
-    // By the county stored at recognition (indexed): no household rows to read.
-    db
-      .selectFrom("category_recognition as r")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("r.county_code", "=", countyCode)
-      .where("r.recognized_on", "<=", date)
-      .where("r.valid_until", ">", startsOn)
-      .where((eb) => eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", date)]))
-      .executeTakeFirstOrThrow(),
+    recognitionsInPlace(db, date, countyCode),
   ]);
   let base = 0;
   if (run) {
@@ -85,7 +76,6 @@ export async function countyQuota(
   }
   const shareBasisPoints = row?.share_basis_points ?? DEFAULT_SHARE_BASIS_POINTS;
   const limit = quotaLimit(base, shareBasisPoints);
-  const usedCount = Number(used.n);
   return {
     countyCode,
     yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
@@ -93,9 +83,30 @@ export async function countyQuota(
     shareBasisPoints,
     shareSetByCity: row?.share_basis_points != null,
     limit,
-    used: usedCount,
-    left: Math.max(0, limit - usedCount),
+    used,
+    left: Math.max(0, limit - used),
   };
+}
+
+/**
+ * The places recognitions take as of `date` (in a county, by the county stored at recognition,
+ * indexed; null: the whole city): those that stand on the date (made, not ended, not expired) and
+ * are still valid on the first day of a recognition made that day — the same overlap test as
+ * blocksNewRecognition.
+ */
+async function recognitionsInPlace(
+  db: Kysely<Database>,
+  date: string,
+  countyCode: string | null,
+): Promise<number> {
+  let query = db
+    .selectFrom("category_recognition as r")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("r.recognized_on", "<=", date)
+    .where("r.valid_until", ">", validityOf(date).validFrom)
+    .where((eb) => eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", date)]));
+  if (countyCode !== null) query = query.where("r.county_code", "=", countyCode);
+  return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
 /**
@@ -118,17 +129,7 @@ const QUOTA_TYPES = ["GROWTH", "DEVELOPMENT"];
 
 /** The city-wide cap as of `date`, counted like countyQuota over every county. */
 export async function cityQuota(db: Kysely<Database>, date: string): Promise<CityQuota> {
-  const startsOn = validityOf(date).validFrom;
-  const [run, used] = await Promise.all([
-    latestYearlyRun(db),
-    db
-      .selectFrom("category_recognition as r")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("r.recognized_on", "<=", date)
-      .where("r.valid_until", ">", startsOn)
-      .where((eb) => eb.or([eb("r.ended_on", "is", null), eb("r.ended_on", ">", date)]))
-      .executeTakeFirstOrThrow(),
-  ]);
+  const [run, used] = await Promise.all([latestYearlyRun(db), recognitionsInPlace(db, date, null)]);
   let base = 0;
   if (run) {
     // A finished run keeps its counts by type (run-typing.ts); count its results otherwise.
@@ -147,13 +148,12 @@ export async function cityQuota(db: Kysely<Database>, date: string): Promise<Cit
         );
   }
   const limit = quotaLimit(base, DEFAULT_SHARE_BASIS_POINTS);
-  const usedCount = Number(used.n);
   return {
     yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
     base,
     limit,
-    used: usedCount,
-    left: Math.max(0, limit - usedCount),
+    used,
+    left: Math.max(0, limit - used),
   };
 }
 
