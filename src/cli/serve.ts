@@ -39,9 +39,11 @@ export async function serve(config: Config, options: { demoHouseholds?: number }
   const where = handle.engine === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL";
   console.log(`\n直享 Zhixiang serving GraphQL at ${server.url} (${where})`);
   if (demo) console.log(demo.instructions(server.url));
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals) => {
+    console.log(`${signal}: stopping the server and closing the database`);
     await server.close();
     await handle.close();
+    console.log("stopped");
     process.exit(0);
   };
   process.once("SIGINT", stop);

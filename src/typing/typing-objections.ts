@@ -48,9 +48,14 @@ export async function fileTypingObjection(
   principal: Principal,
   input: { uscc: string; reason: string },
 ): Promise<TypingObjectionRow> {
-  if (principal.role !== "HOUSEHOLD" || principal.uscc !== input.uscc) {
+  if (principal.role !== "HOUSEHOLD") {
     throw new ForbiddenError(
-      "only the household itself may object to its type (a household token)",
+      "only the household itself may object to its type (with its household token)",
+    );
+  }
+  if (principal.uscc !== input.uscc) {
+    throw new ForbiddenError(
+      `a household may object only to its own type: this token is ${principal.uscc}'s, not ${input.uscc}'s`,
     );
   }
   const reason = requireText(input.reason, "reason", "the reason");

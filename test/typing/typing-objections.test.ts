@@ -215,9 +215,11 @@ describeEachEngine("typing objections (异议)", (getDb) => {
           .executeTakeFirstOrThrow()
       ).n;
     const auditsBefore = await audits();
-    expect(
-      errorCodes(await runGraphQL(deps(), neighbour, FILE, { uscc: ERQI, reason: "x" })),
-    ).toEqual(["FORBIDDEN"]);
+    const foreign = await runGraphQL(deps(), neighbour, FILE, { uscc: ERQI, reason: "x" });
+    expect(errorCodes(foreign)).toEqual(["FORBIDDEN"]);
+    expect(foreign.errors?.[0]?.message).toBe(
+      `a household may object only to its own type: this token is ${(neighbour as { uscc: string }).uscc}'s, not ${ERQI}'s`,
+    );
     expect(
       errorCodes(await runGraphQL(deps(), erqiOperator, FILE, { uscc: ERQI, reason: "x" })),
     ).toEqual(["FORBIDDEN"]);
