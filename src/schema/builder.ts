@@ -3,7 +3,7 @@ import ComplexityPlugin from "@pothos/plugin-complexity";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { BadInputError, ForbiddenError, UnauthenticatedError } from "../errors.ts";
+import { ForbiddenError, UnauthenticatedError } from "../errors.ts";
 import type { Context } from "./context.ts";
 import { forbiddenMessage } from "./forbidden-message.ts";
 
@@ -72,19 +72,14 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
   },
   errors: { defaultTypes: [] },
-  // Bounds on what one request may ask for, checked before anything runs. A connection's
-  // multiplier is first/10, since its `edges` list counts ×10 already.
+  // What each field costs. The limits (QUERY_LIMITS) are checked once per operation before it
+  // runs (src/server/query-limits.ts), not in each root field. A connection's multiplier is
+  // first/10, since its `edges` list counts ×10 already.
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: { depth: 12, breadth: 300, complexity: 50_000 },
-    complexityError: (kind, result) => {
-      const [value, max] = {
-        Depth: [result.depth, result.maxDepth],
-        Breadth: [result.breadth, result.maxBreadth],
-        Complexity: [result.complexity, result.maxComplexity],
-      }[kind];
-      return new BadInputError(`query ${kind.toLowerCase()} ${value} exceeds the limit of ${max}`);
-    },
   },
 });
+
+/** Bounds on what one operation may ask for. */
+export const QUERY_LIMITS = { depth: 12, breadth: 300, complexity: 50_000 } as const;

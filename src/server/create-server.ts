@@ -19,6 +19,7 @@ import { compiledExecution } from "./compiled-executor.ts";
 import { formatError } from "./format-error.ts";
 import { landingPage } from "./landing-page.ts";
 import { logUnexpectedErrors } from "./log-errors.ts";
+import { queryLimits } from "./query-limits.ts";
 
 /** Extra HTTP routes that capabilities add (CSV downloads…): return true when handled. */
 export type HttpRoute = (
@@ -54,6 +55,7 @@ export function createApolloServer(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       logUnexpectedErrors(),
+      queryLimits(schema),
     ],
     logger: {
       debug: (m) => deps.logger.debug(m),

@@ -39,8 +39,6 @@ export function formatError(
   if (typeof code === "string" && REQUEST_CODES.has(code)) {
     return { ...base, extensions: { code } };
   }
-  // Complexity limits and scalar parse errors arrive as plain GraphQLErrors with a code we set.
-  if (code === "COMPLEXITY_LIMIT") return { ...base, extensions: { code } };
   return {
     ...base,
     message: "Internal server error",

@@ -152,7 +152,21 @@ describeEachEngine("GraphQL limits", (getDb) => {
       b: households(first: 500) { edges { node { ${fields} } } }
       c: households(first: 500) { edges { node { ${fields} } } } }`;
     const result = await runGraphQL(deps, cityOperator, query);
+    expect(result.errors).toHaveLength(1);
     expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(result.errors?.[0]?.message).toMatch(/complexity \d+ exceeds the limit of 50000/);
+    expect(result.data).toBeUndefined();
+  });
+
+  it("refuses a query too wide with one error for the whole operation, not one a root field", async () => {
+    const deps = testDeps(getDb());
+    const wide = `{ ${Array.from({ length: 300 }, (_, i) => `a${i}: household(uscc: "${ERQI}") { uscc }`).join(" ")} }`;
+    const tooWide = await runGraphQL(deps, cityOperator, wide);
+    expect(tooWide.errors).toEqual([
+      expect.objectContaining({
+        message: "query breadth 600 exceeds the limit of 300",
+        extensions: { code: "BAD_USER_INPUT" },
+      }),
+    ]);
   });
 });
