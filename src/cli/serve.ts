@@ -39,15 +39,20 @@ export async function serve(config: Config, options: { demoHouseholds?: number }
   const where = handle.engine === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL";
   console.log(`\n直享 Zhixiang serving GraphQL at ${server.url} (${where})`);
   if (demo) console.log(demo.instructions(server.url));
+  // `on`, not `once`: a loader's own signal handler (tsx's) ends the process with the signal
+  // when it is the last listener left, which would cut the database's close short.
+  let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`${signal}: stopping the server and closing the database`);
     await server.close();
     await handle.close();
     console.log("stopped");
     process.exit(0);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 /**

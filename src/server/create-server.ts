@@ -48,6 +48,9 @@ export function createApolloServer(
     ...execution,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // The command that starts the server stops it on SIGINT/SIGTERM (src/cli/serve.ts), closing
+    // the database after it; Apollo's own handlers would race it and end the process first.
+    stopOnTerminationSignals: false,
     // No landing page from a CDN: the service runs without internet; `/` serves a local page.
     // No cache-control hints (nothing here is cacheable by a CDN): Apollo's default plugin would
     // otherwise run a hook on every resolved field.
