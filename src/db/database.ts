@@ -55,12 +55,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const { PGlite, types: pgliteTypes } = await import("@electric-sql/pglite");
   const dataDir = options.dataDir ?? "./data";
   const inMemory = dataDir.startsWith("memory://");
+  // The folder is claimed until close, or until the process exits without closing it.
   let release = () => {};
   if (!inMemory) {
     mkdirSync(dataDir, { recursive: true });
     release = claimDataFolder(dataDir);
     process.once("exit", release);
   }
+  const letGo = () => {
+    release();
+    process.removeListener("exit", release);
+  };
   try {
     const pglite = await PGlite.create(inMemory ? undefined : dataDir, {
       parsers: {
@@ -78,14 +83,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
           await db.destroy();
           if (!pglite.closed) await pglite.close();
         } finally {
-          release();
-          process.removeListener("exit", release);
+          letGo();
         }
       },
     };
   } catch (error) {
-    release();
-    process.removeListener("exit", release);
+    letGo();
     throw error;
   }
 }
