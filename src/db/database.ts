@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
+import { DomainError } from "../errors.ts";
 import { claimDataFolder } from "./data-folder-lock.ts";
 import { PreparingClient } from "./prepared-statements.ts";
 import type { Database } from "./types.ts";
@@ -48,6 +49,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await pool.query("SELECT 1");
+    } catch (error) {
+      await db.destroy();
+      throw new DatabaseUnavailableError(unavailable(options.url, error));
+    }
     return { db, engine: "postgres", close: () => db.destroy() };
   }
   // Loaded only when used: the embedded engine's module costs about 45 MB of memory, which a
@@ -90,5 +97,36 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   } catch (error) {
     letGo();
     throw error;
+  }
+}
+
+/** PostgreSQL cannot be used as DATABASE_URL says: the message says why and what to do. */
+export class DatabaseUnavailableError extends DomainError {}
+
+function unavailable(url: string, error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  let where = "DATABASE_URL";
+  let database = "";
+  let host = "";
+  try {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? "***" : "";
+    where = parsed.toString();
+    database = decodeURIComponent(parsed.pathname.slice(1));
+    host = `-h ${parsed.hostname} -p ${parsed.port || "5432"}${parsed.username ? ` -U ${decodeURIComponent(parsed.username)}` : ""}`;
+  } catch {
+    // Not a URL: pg reads key=value strings too; say no more than the variable's name.
+  }
+  switch (code) {
+    case "3D000":
+      return `database "${database}" does not exist on the server of ${where}: create it first (createdb ${host} ${database}), or point DATABASE_URL at another`;
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+      return `no PostgreSQL server answers at ${where} (${code}): start it, or unset DATABASE_URL to use the embedded database`;
+    case "28P01":
+    case "28000":
+      return `PostgreSQL refused the credentials of ${where}: ${message}`;
+    default:
+      return `cannot use PostgreSQL at ${where}: ${message ?? String(error)}`;
   }
 }
