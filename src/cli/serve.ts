@@ -39,8 +39,9 @@ export async function serve(config: Config, options: { demoHouseholds?: number }
   const where = handle.engine === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL";
   console.log(`\n直享 Zhixiang serving GraphQL at ${server.url} (${where})`);
   if (demo) console.log(demo.instructions(server.url));
-  // `on`, not `once`: a loader's own signal handler (tsx's) ends the process with the signal
-  // when it is the last listener left, which would cut the database's close short.
+  // `on` with a guard, not `once`: a second signal while the database closes is ignored rather
+  // than ending the process before the close is done. (Apollo's own signal handlers are off for
+  // the same reason: create-server.ts.)
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

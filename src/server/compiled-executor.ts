@@ -18,8 +18,9 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface["load"]>>
  * Apollo still parses, validates and caches each document (its document store hands back the same
  * DocumentNode for the same query text), and formats every error; only execution changes. An
  * operation is compiled the first time it is seen and kept beside its node in that document (a
- * WeakMap: it goes when Apollo's cache lets the document go). The resolvers, the scope-auth and
- * complexity checks wrapped into them, and the scalars are the schema's own.
+ * WeakMap: it goes when Apollo's cache lets the document go). The resolvers, the scope-auth checks
+ * wrapped into them, and the scalars are the schema's own; the query limits are checked before
+ * execution (query-limits.ts).
  *
  * Why: `household { entitlements }` resolves about 650 fields a request, and graphql-js spends
  * more CPU walking them than the rule engine spends deciding the 50 policies (docs/performance.md).
