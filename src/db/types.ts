@@ -423,6 +423,21 @@ export interface BankRateLimitTable {
   set_by: string;
 }
 
+/** A transaction that wrote a table the facts relation reads (xid8, as text). */
+export interface FactsChangeTable {
+  xid: string;
+}
+
+/** A snapshot of every household's facts as of a date (src/matching/facts-snapshots.ts). */
+export interface FactsSnapshotTable {
+  as_of: DateText;
+  table_name: string;
+  /** The pg_snapshot it was computed under, as text. */
+  taken: string;
+  built_at: Generated<Timestamp>;
+  used_at: Generated<Timestamp>;
+}
+
 export interface Database {
   household: HouseholdTable;
   household_year: HouseholdYearTable;
@@ -453,6 +468,8 @@ export interface Database {
   bank_consent: BankConsentTable;
   pre_credit_access: PreCreditAccessTable;
   bank_rate_limit: BankRateLimitTable;
+  facts_change: FactsChangeTable;
+  facts_snapshot: FactsSnapshotTable;
 }
 
 export type HouseholdRow = Selectable<HouseholdTable>;

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/types.ts";
-import { factsRelation } from "../matching/facts-relation.ts";
+import type { FactsRow } from "../matching/facts-relation.ts";
+import { factsSnapshotOf } from "../matching/facts-snapshots.ts";
 import { requireAsOf } from "../matching/household-facts.ts";
 import { ruleToSql, ruleValueToSql } from "../matching/rule-to-sql.ts";
 import type { ValidRule } from "../matching/rule-types.ts";
@@ -58,17 +59,21 @@ interface ImpactRow {
 /**
  * 10: how many households the rule makes eligible, ineligible and undetermined as of `asOf`, in
  * total and by type, category, county and industry section, with the estimated amount. All in
- * SQL, in one statement: the households are grouped once by (outcome × the four dimensions), in
- * parallel where the server allows, and the few thousand groups are then rolled up by GROUPING
- * SETS. No household reaches JavaScript.
+ * SQL, in one statement over the snapshot of the facts as of that date (factsSnapshotOf: built
+ * by the first preview of the date, then read again until the facts change): the households are
+ * grouped once by (outcome × the four dimensions), in parallel where the server allows, and the
+ * few thousand groups are then rolled up by GROUPING SETS. No household reaches JavaScript.
  */
 export async function previewPolicyImpact(
   db: Kysely<Database>,
   target: ImpactTarget,
   asOf: string,
 ): Promise<PolicyImpact> {
-  const query = previewImpactQuery(db, target, asOf);
-  const rows = await withPreviewSettings(db, (trx) => trx.executeQuery(query.compile()));
+  requireAsOf(asOf);
+  const rows = await withPreviewSettings(db, async (trx) => {
+    const facts = await factsSnapshotOf(trx, asOf);
+    return trx.executeQuery(previewImpactQuery(trx, target, facts).compile());
+  });
   return impactFromRows(rows.rows, target.amount, asOf);
 }
 
@@ -111,9 +116,11 @@ export async function withPreviewSettings<T>(
   return inTransaction(db, run);
 }
 
-/** The one statement previewPolicyImpact runs (exported for EXPLAIN in bench/preview.ts). */
-export function previewImpactQuery(db: Kysely<Database>, target: ImpactTarget, asOf: string) {
-  requireAsOf(asOf);
+/**
+ * The one statement previewPolicyImpact runs over the facts in table `facts` (exported for
+ * EXPLAIN in bench/preview.ts).
+ */
+export function previewImpactQuery(db: Kysely<Database>, target: ImpactTarget, facts: string) {
   const ok = ruleToSql(target.rule, "f");
   const amountRule = typeof target.amount === "object" ? target.amount : null;
   // The amount of one household, summed over the eligible only.
@@ -124,7 +131,7 @@ export function previewImpactQuery(db: Kysely<Database>, target: ImpactTarget, a
   // Stage 1: one pass over the households, grouped by outcome and the four dimensions. The rule
   // is a grouping key, so it is evaluated once per household (the FILTER below reuses it).
   const grouped = db
-    .selectFrom(factsRelation(db, asOf).as("f"))
+    .selectFrom(sql<FactsRow>`${sql.table(facts)}`.as("f"))
     .select([
       sql<boolean | null>`${ok}`.as("ok"),
       "f.type",

@@ -10,6 +10,7 @@ import * as categories from "./20261127T233000000Z-categories.ts";
 import * as bankPreCredit from "./20261127T234000000Z-bank-pre-credit.ts";
 import * as codeCollation from "./20261128T030000000Z-code-collation.ts";
 import * as recognitionValidity from "./20261128T090000000Z-recognition-validity.ts";
+import * as factsSnapshots from "./20261128T120000000Z-facts-snapshots.ts";
 
 /** Every migration, listed statically so that bundling or a moved folder cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "20261127T234000000Z-bank-pre-credit": bankPreCredit,
   "20261128T030000000Z-code-collation": codeCollation,
   "20261128T090000000Z-recognition-validity": recognitionValidity,
+  "20261128T120000000Z-facts-snapshots": factsSnapshots,
 };

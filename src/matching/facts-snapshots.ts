@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import { type Kysely, sql } from "kysely";
+import type { Database } from "../db/types.ts";
+import { factsRelation } from "./facts-relation.ts";
+import { requireAsOf } from "./household-facts.ts";
+
+/** How many as-of dates keep a snapshot; building one more drops the least recently used. */
+export const SNAPSHOTS_KEPT = 3;
+
+const PREFIX = "facts_snapshot_";
+
+/** The transaction-scoped advisory lock of one as-of date's snapshot (in this schema). */
+const dateLock = (asOf: string) =>
+  sql`hashtext('facts_snapshot:' || current_schema()), (${asOf}::date - date '2000-01-01')`;
+
+/**
+ * The name of a table holding factsRelation(db, asOf) for every household, as the facts stand
+ * now: the one already built for that date when no transaction has written the tables the facts
+ * are computed from since it was (migration 20261128T120000000Z-facts-snapshots), else a new one.
+ *
+ * Computing every fact of a million households joins seven tables; reading them back from one
+ * narrow table is several times faster, so a department that previews draft after draft as of
+ * the same date pays for the joins once. Runs in the caller's transaction and holds the date's
+ * lock until it ends: previews of one date wait for each other, and a snapshot being read is
+ * never dropped. Unlogged, like its list: it is a cache, rebuilt from the household tables.
+ */
+export async function factsSnapshotOf(trx: Kysely<Database>, asOf: string): Promise<string> {
+  if (!trx.isTransaction) throw new Error("factsSnapshotOf must run in a transaction");
+  requireAsOf(asOf);
+  await sql`SELECT pg_advisory_xact_lock(${dateLock(asOf)})`.execute(trx);
+  const listed = await trx
+    .selectFrom("facts_snapshot as s")
+    .select([
+      "s.table_name",
+      // Fresh: every transaction that wrote facts since is one the snapshot saw.
+      sql<boolean>`NOT EXISTS (SELECT 1 FROM facts_change c
+        WHERE c.xid >= pg_snapshot_xmin(s.taken) AND NOT pg_visible_in_snapshot(c.xid, s.taken))`.as(
+        "fresh",
+      ),
+    ])
+    .where("s.as_of", "=", asOf)
+    .executeTakeFirst();
+  if (listed?.fresh) {
+    await trx
+      .updateTable("facts_snapshot")
+      .set({ used_at: sql`clock_timestamp()` })
+      .where("as_of", "=", asOf)
+      .execute();
+    return listed.table_name;
+  }
+  if (listed) await dropSnapshot(trx, asOf, listed.table_name);
+  await dropUnused(trx);
+
+  // Taken before the statement that computes the facts: in READ COMMITTED that statement may see
+  // more, never less, so a transaction this snapshot misses can only make it stale too early.
+  const { rows } = await sql<{
+    taken: string;
+  }>`SELECT pg_current_snapshot()::text AS taken`.execute(trx);
+  const taken = rows[0]?.taken;
+  if (!taken) throw new Error("no current snapshot");
+  const table = `${PREFIX}${asOf.replaceAll("-", "")}_${randomBytes(4).toString("hex")}`;
+  await sql`CREATE UNLOGGED TABLE ${sql.table(table)} AS ${trx
+    .selectFrom(factsRelation(trx, asOf).as("f"))
+    .selectAll()}`.execute(trx);
+  // Its statistics now, for the plan of the statement about to read it.
+  await sql`ANALYZE ${sql.table(table)}`.execute(trx);
+  await trx
+    .insertInto("facts_snapshot")
+    .values({ as_of: asOf, table_name: table, taken })
+    .execute();
+  return table;
+}
+
+async function dropSnapshot(trx: Kysely<Database>, asOf: string, table: string): Promise<void> {
+  await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(trx);
+  await trx.deleteFrom("facts_snapshot").where("as_of", "=", asOf).execute();
+}
+
+/**
+ * Makes room for one more snapshot: drops the least recently used beyond SNAPSHOTS_KEPT − 1 (those
+ * of dates no transaction is reading now), tables of this kind that the list no longer names
+ * (its rows are emptied after a crash), and the facts changes every snapshot left has seen.
+ */
+async function dropUnused(trx: Kysely<Database>): Promise<void> {
+  const surplus = await trx
+    .selectFrom("facts_snapshot")
+    .select(["as_of", "table_name"])
+    .orderBy("used_at", "desc")
+    .offset(SNAPSHOTS_KEPT - 1)
+    .limit(1_000)
+    .execute();
+  for (const { as_of, table_name } of surplus) {
+    const { rows } = await sql<{ free: boolean }>`
+      SELECT pg_try_advisory_xact_lock(${dateLock(as_of)}) AS free`.execute(trx);
+    if (rows[0]?.free) await dropSnapshot(trx, as_of, table_name);
+  }
+  const unlisted = await sql<{ name: string }>`
+    SELECT t.tablename AS name FROM pg_tables t
+    WHERE t.schemaname = current_schema() AND t.tablename LIKE ${`${PREFIX.replaceAll("_", "\\_")}%`}
+      AND NOT EXISTS (SELECT 1 FROM facts_snapshot s WHERE s.table_name = t.tablename)`.execute(
+    trx,
+  );
+  for (const { name } of unlisted.rows)
+    await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(trx);
+  // A change every listed snapshot saw, made before anything running now began, tells nothing
+  // about any snapshot, listed or to come.
+  await sql`
+    DELETE FROM facts_change WHERE xid IN (
+      SELECT xid FROM facts_change
+      WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
+        AND NOT EXISTS (SELECT 1 FROM facts_snapshot s
+          WHERE facts_change.xid >= pg_snapshot_xmin(s.taken))
+      FOR UPDATE SKIP LOCKED)`.execute(trx);
+}

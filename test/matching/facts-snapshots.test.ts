@@ -1,0 +1,150 @@
+import { type Kysely, sql } from "kysely";
+import { beforeEach, expect, it } from "vitest";
+import type { Database } from "../../src/db/types.ts";
+import { factsRelation } from "../../src/matching/facts-relation.ts";
+import { factsSnapshotOf, SNAPSHOTS_KEPT } from "../../src/matching/facts-snapshots.ts";
+import { describeEachEngine } from "../support/databases.ts";
+import { insertHouseholds } from "../support/households.ts";
+
+const AS_OF = "2025-09-01";
+
+/** The snapshot of `asOf`, in a transaction of its own. */
+const snapshotOf = (db: Kysely<Database>, asOf = AS_OF) =>
+  db.transaction().execute((trx) => factsSnapshotOf(trx, asOf));
+
+const countIn = async (db: Kysely<Database>, table: string) =>
+  (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(db)).rows[0]
+    ?.n;
+
+const tablesLike = async (db: Kysely<Database>) =>
+  (
+    await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables
+      WHERE schemaname = current_schema() AND tablename LIKE 'facts\\_snapshot\\_%'
+      ORDER BY 1`.execute(db)
+  ).rows.map((r) => r.name);
+
+/** The tables a query reads, from its SQL text. */
+function tablesRead(text: string): Set<string> {
+  return new Set([...text.matchAll(/\b(?:from|join)\s+"([a-z_]+)"/g)].map((m) => m[1] ?? ""));
+}
+
+describeEachEngine("factsSnapshotOf", (getDb) => {
+  beforeEach(() => getDb().reset());
+
+  it("holds the facts relation of the date, and is read again while nothing changes", async () => {
+    const { db } = getDb();
+    await insertHouseholds(db, [{ uscc: "92410102MA00000011" }, { uscc: "92410102MA00000022" }]);
+    const first = await snapshotOf(db);
+    const again = await snapshotOf(db);
+    expect(again).toBe(first);
+    const rows = await sql`SELECT * FROM ${sql.table(first)} ORDER BY uscc`.execute(db);
+    const expected = await db
+      .selectFrom(factsRelation(db, AS_OF).as("f"))
+      .selectAll()
+      .orderBy("f.uscc")
+      .execute();
+    expect(rows.rows).toEqual(expected);
+    expect(rows.rows).toHaveLength(2);
+  });
+
+  it("is computed again after any statement on a table the facts are read from", async () => {
+    const { db } = getDb();
+    await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
+    const factTables = [...tablesRead(factsRelation(db, AS_OF).compile().sql)].sort();
+    expect(factTables).toContain("household");
+    expect(factTables).toContain("category_recognition");
+    let previous = await snapshotOf(db);
+    for (const table of factTables) {
+      // Even a statement that changes no row: the trigger is per statement.
+      await sql`DELETE FROM ${sql.table(table)} WHERE false`.execute(db);
+      const next = await snapshotOf(db);
+      expect(next, table).not.toBe(previous);
+      expect(await tablesLike(db), table).toEqual([next]);
+      previous = next;
+    }
+    // A table the facts do not read changes nothing.
+    await sql`DELETE FROM policy_grant WHERE false`.execute(db);
+    expect(await snapshotOf(db)).toBe(previous);
+  });
+
+  it("counts what a transaction wrote, whether the snapshot is taken inside it or after it", async () => {
+    const { db } = getDb();
+    const before = await snapshotOf(db);
+    expect(await countIn(db, before)).toBe(0);
+    const inside = await db.transaction().execute(async (trx) => {
+      await insertHouseholds(trx, [{ uscc: "92410102MA00000011" }]);
+      const table = await factsSnapshotOf(trx, AS_OF);
+      expect(await countIn(trx, table)).toBe(1);
+      return table;
+    });
+    // Built by a transaction that had itself written facts: not trusted afterwards.
+    const after = await snapshotOf(db);
+    expect(after).not.toBe(inside);
+    expect(await countIn(db, after)).toBe(1);
+  });
+
+  it("is stale once a transaction it could not see commits [postgres]", async (context) => {
+    // PGlite has one connection: no transaction runs beside another.
+    if (getDb().engine !== "postgres") context.skip();
+    const { db } = getDb();
+    await db.connection().execute(async (writer) => {
+      await sql`BEGIN`.execute(writer);
+      await insertHouseholds(writer, [{ uscc: "92410102MA00000011" }]);
+      const during = await snapshotOf(db);
+      expect(await countIn(db, during)).toBe(0);
+      expect(await snapshotOf(db)).toBe(during);
+      await sql`COMMIT`.execute(writer);
+      const after = await snapshotOf(db);
+      expect(after).not.toBe(during);
+      expect(await countIn(db, after)).toBe(1);
+    });
+  });
+
+  it("lists nothing that a rolled-back transaction built", async () => {
+    const { db } = getDb();
+    const tablesBefore = await tablesLike(db);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await factsSnapshotOf(trx, AS_OF);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(await db.selectFrom("facts_snapshot").selectAll().execute()).toEqual([]);
+    expect(await tablesLike(db)).toEqual(tablesBefore);
+  });
+
+  it(`keeps ${SNAPSHOTS_KEPT} dates, dropping the least recently used`, async () => {
+    const { db } = getDb();
+    const dates = ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"];
+    const [oldest, second] = dates;
+    if (!oldest || !second) throw new Error("no dates");
+    const tables = new Map<string, string>();
+    for (const date of dates.slice(0, SNAPSHOTS_KEPT)) tables.set(date, await snapshotOf(db, date));
+    // Used again: the second date becomes the oldest in use.
+    expect(await snapshotOf(db, oldest)).toBe(tables.get(oldest));
+    await snapshotOf(db, "2025-04-01");
+    const listed = await db.selectFrom("facts_snapshot").select("as_of").orderBy("as_of").execute();
+    expect(listed.map((r) => String(r.as_of).slice(0, 10))).toEqual(
+      dates.filter((d) => d !== second),
+    );
+    expect(await tablesLike(db)).toHaveLength(SNAPSHOTS_KEPT);
+    expect(await tablesLike(db)).not.toContain(tables.get(second));
+  });
+
+  it("drops snapshot tables the list no longer names, and the changes every snapshot saw", async () => {
+    const { db } = getDb();
+    const orphan = await snapshotOf(db);
+    // As after a crash: PostgreSQL empties the unlogged list.
+    await sql`DELETE FROM facts_snapshot`.execute(db);
+    await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
+    expect(await db.selectFrom("facts_change").selectAll().execute()).not.toEqual([]);
+    const table = await snapshotOf(db);
+    expect(await tablesLike(db)).toEqual([table]);
+    expect(table).not.toBe(orphan);
+    expect(await db.selectFrom("facts_change").selectAll().execute()).toEqual([]);
+  });
+
+  it("is refused outside a transaction", async () => {
+    await expect(factsSnapshotOf(getDb().db, AS_OF)).rejects.toThrow("in a transaction");
+  });
+});
