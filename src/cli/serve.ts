@@ -6,6 +6,7 @@ import { grantAfterPolicyFiles } from "../grants/grant-triggers.ts";
 import { grantsCsvRoute } from "../grants/grants-csv-route.ts";
 import { createPolicyRuleCache } from "../policies/compiled-policy.ts";
 import { DEFAULT_POLICIES_DIR, loadPolicyFiles } from "../policies/load-policy-files.ts";
+import { startPreviewSnapshotRefresher } from "../policies/preview-snapshot-refresher.ts";
 import type { AppDeps } from "../schema/context.ts";
 import { startHttpServer } from "../server/create-server.ts";
 import { prepareDemo } from "./demo.ts";
@@ -36,6 +37,16 @@ export async function serve(config: Config, options: { demoHouseholds?: number }
     host: "0.0.0.0",
     routes: [grantsCsvRoute],
   });
+  // The facts snapshots that departments' previews read, computed again in the background once
+  // the facts change, for the dates previewed within the last hour.
+  const refresher = startPreviewSnapshotRefresher(handle.db, {
+    everyMs: 60_000,
+    usedWithinMs: 3_600_000,
+    now: deps.now,
+    onRefresh: (dates) => logger.info({ dates }, "preview facts snapshots computed again"),
+    onError: (error) =>
+      logger.error({ err: error }, "refreshing the preview facts snapshots failed"),
+  });
   const where = handle.engine === "pglite" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL";
   console.log(`\n直享 Zhixiang serving GraphQL at ${server.url} (${where})`);
   if (demo) console.log(demo.instructions(server.url));
@@ -48,6 +59,7 @@ export async function serve(config: Config, options: { demoHouseholds?: number }
     stopping = true;
     console.log(`${signal}: stopping the server and closing the database`);
     await server.close();
+    await refresher.stop();
     await handle.close();
     console.log("stopped");
     process.exit(0);

@@ -434,8 +434,8 @@ export interface FactsSnapshotTable {
   table_name: string;
   /** The pg_snapshot it was computed under, as text. */
   taken: string;
-  built_at: Generated<Timestamp>;
-  used_at: Generated<Timestamp>;
+  built_at: Timestamp;
+  used_at: Timestamp;
 }
 
 export interface Database {

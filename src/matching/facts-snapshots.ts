@@ -23,8 +23,13 @@ const dateLock = (asOf: string) =>
  * the same date pays for the joins once. Runs in the caller's transaction and holds the date's
  * lock until it ends: previews of one date wait for each other, and a snapshot being read is
  * never dropped. Unlogged, like its list: it is a cache, rebuilt from the household tables.
+ * `markUsed: false` (a refresh, not a reader) leaves the date's last use as it was.
  */
-export async function factsSnapshotOf(trx: Kysely<Database>, asOf: string): Promise<string> {
+export async function factsSnapshotOf(
+  trx: Kysely<Database>,
+  asOf: string,
+  options: { markUsed?: boolean } = {},
+): Promise<string> {
   if (!trx.isTransaction) throw new Error("factsSnapshotOf must run in a transaction");
   requireAsOf(asOf);
   await sql`SELECT pg_advisory_xact_lock(${dateLock(asOf)})`.execute(trx);
@@ -32,6 +37,7 @@ export async function factsSnapshotOf(trx: Kysely<Database>, asOf: string): Prom
     .selectFrom("facts_snapshot as s")
     .select([
       "s.table_name",
+      "s.used_at",
       // Fresh: every transaction that wrote facts since is one the snapshot saw.
       sql<boolean>`NOT EXISTS (SELECT 1 FROM facts_change c
         WHERE c.xid >= pg_snapshot_xmin(s.taken) AND NOT pg_visible_in_snapshot(c.xid, s.taken))`.as(
@@ -41,6 +47,7 @@ export async function factsSnapshotOf(trx: Kysely<Database>, asOf: string): Prom
     .where("s.as_of", "=", asOf)
     .executeTakeFirst();
   if (listed?.fresh) {
+    if (options.markUsed === false) return listed.table_name;
     await trx
       .updateTable("facts_snapshot")
       .set({ used_at: sql`clock_timestamp()` })
@@ -64,9 +71,10 @@ export async function factsSnapshotOf(trx: Kysely<Database>, asOf: string): Prom
     .selectAll()}`.execute(trx);
   // Its statistics now, for the plan of the statement about to read it.
   await sql`ANALYZE ${sql.table(table)}`.execute(trx);
+  const keepUse = options.markUsed === false && listed ? { used_at: listed.used_at } : {};
   await trx
     .insertInto("facts_snapshot")
-    .values({ as_of: asOf, table_name: table, taken })
+    .values({ as_of: asOf, table_name: table, taken, ...keepUse })
     .execute();
   return table;
 }

@@ -1,0 +1,69 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/types.ts";
+import { factsSnapshotOf } from "../matching/facts-snapshots.ts";
+import { withPreviewSettings } from "./preview-policy-impact.ts";
+
+/**
+ * Computes again the facts snapshots of the dates previewed since `usedSince` that the facts
+ * have changed under (an import, a typing run, a recognition), so that the next preview of those
+ * dates finds its snapshot ready. Returns the dates whose snapshot was computed again.
+ */
+export async function refreshPreviewSnapshots(
+  db: Kysely<Database>,
+  usedSince: Date,
+): Promise<string[]> {
+  const listed = await db
+    .selectFrom("facts_snapshot")
+    .select(["as_of", "table_name"])
+    .where("used_at", ">=", usedSince)
+    .orderBy("as_of")
+    .execute();
+  const refreshed: string[] = [];
+  for (const { as_of, table_name } of listed) {
+    const table = await withPreviewSettings(db, (trx) =>
+      factsSnapshotOf(trx, as_of, { markUsed: false }),
+    );
+    if (table !== table_name) refreshed.push(as_of);
+  }
+  return refreshed;
+}
+
+export interface RefresherOptions {
+  /** How often to look for stale snapshots. */
+  everyMs: number;
+  /** Only the dates previewed within this long are kept ready. */
+  usedWithinMs: number;
+  now: () => Date;
+  onRefresh: (dates: string[]) => void;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * The server's background refresh of the snapshots in use (refreshPreviewSnapshots every
+ * `everyMs`, one at a time). `stop` ends it, waiting for a refresh under way.
+ */
+export function startPreviewSnapshotRefresher(
+  db: Kysely<Database>,
+  options: RefresherOptions,
+): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    if (running) return;
+    const usedSince = new Date(options.now().getTime() - options.usedWithinMs);
+    running = refreshPreviewSnapshots(db, usedSince)
+      .then((dates) => {
+        if (dates.length > 0) options.onRefresh(dates);
+      }, options.onError)
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, options.everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
