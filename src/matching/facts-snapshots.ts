@@ -14,6 +14,13 @@ const dateLock = (asOf: string) =>
   sql`hashtext('facts_snapshot:' || current_schema()), (${asOf}::date - date '2000-01-01')`;
 
 /**
+ * Held shared by every transaction building a snapshot, until it ends; pruning takes it alone.
+ * A snapshot is listed only when its transaction commits, and until then the changes it did not
+ * see must stay in facts_change, although no listed snapshot needs them yet.
+ */
+const buildLock = sql`hashtext('facts_snapshot_build:' || current_schema()), 0`;
+
+/**
  * The name of a table holding factsRelation(db, asOf) for every household, as the facts stand
  * now: the one already built for that date when no transaction has written the tables the facts
  * are computed from since it was (migration 20261128T120000000Z-facts-snapshots), else a new one.
@@ -55,6 +62,7 @@ export async function factsSnapshotOf(
       .execute();
     return listed.table_name;
   }
+  await sql`SELECT pg_advisory_xact_lock_shared(${buildLock})`.execute(trx);
   if (listed) await dropSnapshot(trx, asOf, listed.table_name);
   await dropUnused(trx);
 
@@ -87,7 +95,7 @@ async function dropSnapshot(trx: Kysely<Database>, asOf: string, table: string):
 /**
  * Makes room for one more snapshot: drops the least recently used beyond SNAPSHOTS_KEPT − 1 (those
  * of dates no transaction is reading now), tables of this kind that the list no longer names
- * (its rows are emptied after a crash), and the facts changes every snapshot left has seen.
+ * (its rows are emptied after a crash), and the facts changes no snapshot needs.
  */
 async function dropUnused(trx: Kysely<Database>): Promise<void> {
   const surplus = await trx
@@ -110,8 +118,19 @@ async function dropUnused(trx: Kysely<Database>): Promise<void> {
   );
   for (const { name } of unlisted.rows)
     await sql`DROP TABLE IF EXISTS ${sql.table(name)}`.execute(trx);
-  // A change every listed snapshot saw, made before anything running now began, tells nothing
-  // about any snapshot, listed or to come.
+  await pruneFactsChanges(trx);
+}
+
+/**
+ * Deletes from facts_change what no snapshot needs: a change every listed snapshot saw, made
+ * before anything running now began, tells nothing about any snapshot, listed or to come. Does
+ * nothing while another transaction builds a snapshot (see buildLock). In a transaction.
+ */
+export async function pruneFactsChanges(trx: Kysely<Database>): Promise<void> {
+  if (!trx.isTransaction) throw new Error("pruneFactsChanges must run in a transaction");
+  const { rows } = await sql<{ alone: boolean }>`
+    SELECT pg_try_advisory_xact_lock(${buildLock}) AS alone`.execute(trx);
+  if (!rows[0]?.alone) return;
   await sql`
     DELETE FROM facts_change WHERE xid IN (
       SELECT xid FROM facts_change

@@ -1,12 +1,14 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/types.ts";
-import { factsSnapshotOf } from "../matching/facts-snapshots.ts";
+import { factsSnapshotOf, pruneFactsChanges } from "../matching/facts-snapshots.ts";
 import { withPreviewSettings } from "./preview-policy-impact.ts";
 
 /**
  * Computes again the facts snapshots of the dates previewed since `usedSince` that the facts
  * have changed under (an import, a typing run, a recognition), so that the next preview of those
- * dates finds its snapshot ready. Returns the dates whose snapshot was computed again.
+ * dates finds its snapshot ready, and deletes the facts changes no snapshot needs (a server that
+ * is never asked for a preview would otherwise keep one row per writing transaction). Returns
+ * the dates whose snapshot was computed again.
  */
 export async function refreshPreviewSnapshots(
   db: Kysely<Database>,
@@ -25,6 +27,7 @@ export async function refreshPreviewSnapshots(
     );
     if (table !== table_name) refreshed.push(as_of);
   }
+  await db.transaction().execute(pruneFactsChanges);
   return refreshed;
 }
 

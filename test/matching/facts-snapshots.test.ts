@@ -2,7 +2,11 @@ import { type Kysely, sql } from "kysely";
 import { beforeEach, expect, it } from "vitest";
 import type { Database } from "../../src/db/types.ts";
 import { factsRelation } from "../../src/matching/facts-relation.ts";
-import { factsSnapshotOf, SNAPSHOTS_KEPT } from "../../src/matching/facts-snapshots.ts";
+import {
+  factsSnapshotOf,
+  pruneFactsChanges,
+  SNAPSHOTS_KEPT,
+} from "../../src/matching/facts-snapshots.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import { insertHouseholds } from "../support/households.ts";
 
@@ -98,6 +102,24 @@ describeEachEngine("factsSnapshotOf", (getDb) => {
       expect(after).not.toBe(during);
       expect(await countIn(db, after)).toBe(1);
     });
+  });
+
+  it("keeps the changes a snapshot being built has not seen, whoever prunes [postgres]", async (context) => {
+    if (getDb().engine !== "postgres") context.skip();
+    const { db } = getDb();
+    await db.connection().execute(async (writer) => {
+      await sql`BEGIN`.execute(writer);
+      await insertHouseholds(writer, [{ uscc: "92410102MA00000011" }]);
+      await db.transaction().execute(async (builder) => {
+        const table = await factsSnapshotOf(builder, AS_OF);
+        expect(await countIn(builder, table)).toBe(0);
+        // The writer commits while the snapshot that missed it is not yet listed, and a third
+        // transaction prunes meanwhile.
+        await sql`COMMIT`.execute(writer);
+        await db.transaction().execute((pruner) => pruneFactsChanges(pruner));
+      });
+    });
+    expect(await countIn(db, await snapshotOf(db))).toBe(1);
   });
 
   it("lists nothing that a rolled-back transaction built", async () => {
