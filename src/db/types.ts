@@ -434,6 +434,10 @@ export interface FactsSnapshotTable {
   table_name: string;
   /** The pg_snapshot it was computed under, as text. */
   taken: string;
+  /** The building transaction's id (xid8, as text). */
+  built_by: Generated<string>;
+  /** The hash of the facts relation's SQL text it was computed with. */
+  definition: string;
   built_at: Timestamp;
   used_at: Timestamp;
 }

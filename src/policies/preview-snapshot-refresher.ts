@@ -1,14 +1,20 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/types.ts";
-import { factsSnapshotOf, pruneFactsChanges } from "../matching/facts-snapshots.ts";
+import {
+  dropSnapshotIfStale,
+  dropUnlistedSnapshots,
+  factsSnapshotOf,
+  pruneFactsChanges,
+} from "../matching/facts-snapshots.ts";
 import { withPreviewSettings } from "./preview-policy-impact.ts";
 
 /**
  * Computes again the facts snapshots of the dates previewed since `usedSince` that the facts
  * have changed under (an import, a typing run, a recognition), so that the next preview of those
- * dates finds its snapshot ready, and deletes the facts changes no snapshot needs (a server that
- * is never asked for a preview would otherwise keep one row per writing transaction). Returns
- * the dates whose snapshot was computed again.
+ * dates finds its snapshot ready; drops the stale snapshots of the other dates (a preview would
+ * compute them again anyway) and the tables a crash left unlisted; then deletes the facts changes
+ * no snapshot needs. Each in a transaction of its own. Returns the dates whose snapshot was
+ * computed again.
  */
 export async function refreshPreviewSnapshots(
   db: Kysely<Database>,
@@ -16,17 +22,21 @@ export async function refreshPreviewSnapshots(
 ): Promise<string[]> {
   const listed = await db
     .selectFrom("facts_snapshot")
-    .select(["as_of", "table_name"])
-    .where("used_at", ">=", usedSince)
+    .select(["as_of", "table_name", "used_at"])
     .orderBy("as_of")
     .execute();
   const refreshed: string[] = [];
-  for (const { as_of, table_name } of listed) {
+  for (const { as_of, table_name, used_at } of listed) {
+    if (new Date(used_at) < usedSince) {
+      await db.transaction().execute((trx) => dropSnapshotIfStale(trx, as_of));
+      continue;
+    }
     const table = await withPreviewSettings(db, (trx) =>
       factsSnapshotOf(trx, as_of, { markUsed: false }),
     );
     if (table !== table_name) refreshed.push(as_of);
   }
+  await db.transaction().execute(dropUnlistedSnapshots);
   await db.transaction().execute(pruneFactsChanges);
   return refreshed;
 }

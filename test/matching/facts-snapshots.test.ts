@@ -3,6 +3,7 @@ import { beforeEach, expect, it } from "vitest";
 import type { Database } from "../../src/db/types.ts";
 import { factsRelation } from "../../src/matching/facts-relation.ts";
 import {
+  dropUnlistedSnapshots,
   factsSnapshotOf,
   pruneFactsChanges,
   SNAPSHOTS_KEPT,
@@ -33,7 +34,11 @@ function tablesRead(text: string): Set<string> {
 }
 
 describeEachEngine("factsSnapshotOf", (getDb) => {
-  beforeEach(() => getDb().reset());
+  beforeEach(async () => {
+    await getDb().reset();
+    // The tables earlier tests built, no longer listed once the reset emptied the list.
+    await getDb().db.transaction().execute(dropUnlistedSnapshots);
+  });
 
   it("holds the facts relation of the date, and is read again while nothing changes", async () => {
     const { db } = getDb();
@@ -153,17 +158,89 @@ describeEachEngine("factsSnapshotOf", (getDb) => {
     expect(await tablesLike(db)).not.toContain(tables.get(second));
   });
 
-  it("drops snapshot tables the list no longer names, and the changes every snapshot saw", async () => {
+  it("drops snapshot tables the list no longer names", async () => {
     const { db } = getDb();
+    await db.transaction().execute(dropUnlistedSnapshots);
     const orphan = await snapshotOf(db);
     // As after a crash: PostgreSQL empties the unlogged list.
     await sql`DELETE FROM facts_snapshot`.execute(db);
-    await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
-    expect(await db.selectFrom("facts_change").selectAll().execute()).not.toEqual([]);
     const table = await snapshotOf(db);
-    expect(await tablesLike(db)).toEqual([table]);
     expect(table).not.toBe(orphan);
-    expect(await db.selectFrom("facts_change").selectAll().execute()).toEqual([]);
+    expect(await tablesLike(db)).toEqual([orphan, table].sort());
+    expect(await db.transaction().execute(dropUnlistedSnapshots)).toBe(1);
+    expect(await tablesLike(db)).toEqual([table]);
+  });
+
+  it("prunes the facts changes every snapshot saw, in a transaction of its own", async () => {
+    const { db } = getDb();
+    // With no snapshot listed, every change is pruned (the reset's among them).
+    await db.transaction().execute((trx) => pruneFactsChanges(trx));
+    await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
+    const seen = await snapshotOf(db);
+    await insertHouseholds(db, [{ uscc: "92410102MA00000022" }]);
+    const changes = () => db.selectFrom("facts_change").select("xid").execute();
+    expect(await changes()).toHaveLength(2);
+    // Building a snapshot prunes nothing: its transaction would keep pruning's lock to its end.
+    await snapshotOf(db, "2025-01-01");
+    expect(await changes()).toHaveLength(2);
+    // Not under a snapshot taken at the start (REPEATABLE READ): a listing committed since
+    // would be missed.
+    await db.transaction().execute(async (trx) => {
+      await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
+      await pruneFactsChanges(trx);
+    });
+    expect(await changes()).toHaveLength(2);
+    // The change after `seen` stays, since `seen` did not see it.
+    await db.transaction().execute((trx) => pruneFactsChanges(trx));
+    expect(await changes()).toHaveLength(1);
+    expect(await snapshotOf(db)).not.toBe(seen);
+    await db.transaction().execute((trx) => pruneFactsChanges(trx));
+    expect(await changes()).toEqual([]);
+  });
+
+  it("is stale once the facts relation changes, or when restored into another cluster", async () => {
+    const { db } = getDb();
+    const first = await snapshotOf(db);
+    await sql`UPDATE facts_snapshot SET definition = 'computed otherwise'`.execute(db);
+    const second = await snapshotOf(db);
+    expect(second).not.toBe(first);
+    // Restored from a dump: its transaction ids are ahead of this cluster's, which would make
+    // every later write look like one it saw.
+    await sql`UPDATE facts_snapshot SET taken = (
+        (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000)::text || ':'
+        || (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + 1000000)::text || ':'
+      )::pg_snapshot`.execute(db);
+    expect(await snapshotOf(db)).not.toBe(second);
+  });
+
+  it("never trusts its own transaction's writes, made before or after it [postgres]", async (context) => {
+    // Another transaction's id must end meanwhile: PGlite runs one transaction at a time.
+    if (getDb().engine !== "postgres") context.skip();
+    const { db } = getDb();
+    await snapshotOf(db);
+    await db.transaction().execute(async (trx) => {
+      await insertHouseholds(trx, [{ uscc: "92410102MA00000011" }]);
+      // A later transaction id that ends before the build: the writer's own id is then below
+      // the snapshot's xmax and absent from its running list, as if it had ended before.
+      await db.connection().execute((other) => sql`SELECT pg_current_xact_id()`.execute(other));
+      const inside = await factsSnapshotOf(trx, AS_OF);
+      expect(await countIn(trx, inside)).toBe(1);
+      await insertHouseholds(trx, [{ uscc: "92410102MA00000022" }]);
+      expect(await countIn(trx, await factsSnapshotOf(trx, AS_OF))).toBe(2);
+    });
+    expect(await countIn(db, await snapshotOf(db))).toBe(2);
+  });
+
+  it("lets other dates be built while a transaction that built one is still open [postgres]", async (context) => {
+    if (getDb().engine !== "postgres") context.skip();
+    const { db } = getDb();
+    await db.transaction().execute(async (first) => {
+      await factsSnapshotOf(first, "2025-01-01");
+      // On another connection, while `first` holds its date and the build lock: not held alone.
+      const other = await snapshotOf(db, "2025-02-01");
+      expect(await tablesLike(db)).toContain(other);
+      await factsSnapshotOf(first, "2025-02-01");
+    });
   });
 
   it("is refused outside a transaction", async () => {

@@ -49,10 +49,12 @@ describeEachEngine("refreshPreviewSnapshots", (getDb) => {
     expect(await householdsIn(db, after[RECENT]?.table ?? "")).toBe(1);
     // A refresh is not a use: the date keeps its last use.
     expect(after[RECENT]?.usedAt).toBe(before[RECENT]?.usedAt);
-    // Not previewed within the hour: left stale, computed again only when previewed.
-    expect(after[LONG_AGO]).toEqual(before[LONG_AGO]);
-    const previewed = await snapshotOf(db, LONG_AGO);
-    expect(previewed).not.toBe(before[LONG_AGO]?.table);
+    // Not previewed within the hour: dropped, computed again only when previewed.
+    expect(after[LONG_AGO]).toBeUndefined();
+    const tables = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables
+      WHERE schemaname = current_schema()`.execute(db);
+    expect(tables.rows.map((t) => t.name)).not.toContain(before[LONG_AGO]?.table);
+    expect(await householdsIn(db, await snapshotOf(db, LONG_AGO))).toBe(1);
   });
 
   it("runs in the background until stopped", async () => {

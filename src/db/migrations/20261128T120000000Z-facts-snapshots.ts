@@ -7,7 +7,8 @@ import { type Kysely, sql } from "kysely";
 // trigger on each adds the writing transaction's id, once. A snapshot stores the database
 // snapshot (pg_snapshot) it was computed under; it is stale as soon as facts_change holds a
 // transaction that snapshot did not see. No counter row is updated, so writers never wait for
-// each other here.
+// each other here. Writes that fire no trigger are not seen: sessions with
+// session_replication_role = replica (logical replication's apply among them).
 //
 // facts_snapshot lists the snapshot tables. It is unlogged like them: after a crash PostgreSQL
 // empties both together, and a listed table can never be an emptied one.
@@ -28,6 +29,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       as_of date PRIMARY KEY,
       table_name text COLLATE "C" NOT NULL UNIQUE,
       taken pg_snapshot NOT NULL,
+      -- The building transaction: its own writes are left out of taken's list of running ones.
+      built_by xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      -- The hash of the facts relation's SQL it was computed with: a release that changes how a
+      -- fact is computed makes every snapshot stale.
+      definition text NOT NULL,
       built_at timestamptz NOT NULL DEFAULT clock_timestamp(),
       used_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
   // The schema's own facts_change, whatever search_path the writing session has.
