@@ -13,7 +13,9 @@ export const MAX_PAGE_SIZE = 500;
 /**
  * Complexity of a connection field: its page size, counted against the request's limit. A `first`
  * above MAX_PAGE_SIZE counts as the largest page, so that the resolver, not the complexity
- * check, refuses it with the argument named ("first must be between 1 and 500").
+ * check, refuses it with the argument named ("first must be between 1 and 500"). Like every
+ * complexity function here, it reads only its field's arguments: the limits check keeps its
+ * outcome by the values of the variables in them (src/server/query-limits.ts).
  */
 export function connectionComplexity(args: { first?: number | null }) {
   return { field: 1, multiplier: Math.ceil(Math.min(args.first ?? 50, MAX_PAGE_SIZE) / 10) };

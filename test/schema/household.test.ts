@@ -1,6 +1,8 @@
 import { beforeAll, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
 import { withCheckCharacter } from "../../src/ingest/uscc.ts";
+import { createContext } from "../../src/schema/context.ts";
+import { createApolloServer } from "../../src/server/create-server.ts";
 import { describeEachEngine } from "../support/databases.ts";
 import { errorCodes, runGraphQL, testDeps } from "../support/graphql.ts";
 import { insertHouseholds } from "../support/households.ts";
@@ -156,6 +158,32 @@ describeEachEngine("GraphQL limits", (getDb) => {
     expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(result.errors?.[0]?.message).toMatch(/complexity \d+ exceeds the limit of 50000/);
     expect(result.data).toBeUndefined();
+  });
+
+  it("checks an operation again for each page size its variables ask, whatever else they hold", async () => {
+    const deps = testDeps(getDb());
+    const fields =
+      "uscc name yearly { year revenue taxPaid insuredEmployees } penalties { kind decidedOn }";
+    const fragment = `fragment page on Query { b: households(first: $n, filter: { countyCode: $county }) { edges { node { ${fields} } } } }`;
+    const query = `query ($n: Int, $county: String) {
+      a: households(first: $n) { edges { node { ${fields} } } } ...page
+      c: households(first: $n) { edges { node { ${fields} } } } } ${fragment}`;
+    // One server: its limits check keeps outcomes by document.
+    const server = createApolloServer(deps);
+    const run = async (n: number, county: string) => {
+      const response = await server.executeOperation(
+        { query, variables: { n, county } },
+        { contextValue: createContext(deps, cityOperator, "test") },
+      );
+      if (response.body.kind !== "single") throw new Error("expected a single result");
+      return response.body.singleResult;
+    };
+    // 3 pages of 500 are over the limit, of 10 within it, in the fragment as in the operation.
+    expect((await run(10, "410102")).errors).toBeUndefined();
+    expect((await run(500, "410102")).errors?.[0]?.message).toMatch(/complexity \d+ exceeds/);
+    expect((await run(10, "410105")).errors).toBeUndefined();
+    expect((await run(500, "410105")).errors?.[0]?.message).toMatch(/complexity \d+ exceeds/);
+    expect((await run(10, "410102")).errors).toBeUndefined();
   });
 
   it("refuses a query too wide with one error for the whole operation, not one a root field", async () => {
