@@ -13,6 +13,7 @@ import {
   householdRecordsArb,
   insertHouseholdRecords,
 } from "../support/household-arbitraries.ts";
+import { AS_OF as TYPING_AS_OF, TYPING_CASES } from "./typing-cases.ts";
 
 const RUNS = Number(process.env.TYPING_PROPERTY_RUNS ?? 25);
 
@@ -124,7 +125,11 @@ describeEachEngine("typing in SQL and in TypeScript", (getDb) => {
           for (const row of inSql) for (const code of [row.type, ...row.codes]) seen.add(code);
         }
       }),
-      { numRuns: RUNS },
+      // The acceptance cases as one world too: every type and code is reached whatever the draw.
+      {
+        numRuns: RUNS,
+        examples: [[{ records: TYPING_CASES.map((c) => c.record), asOfs: [TYPING_AS_OF] }]],
+      },
     );
     // The households drawn reach every type and every code of the standard.
     expect([...seen].sort()).toEqual(
