@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Config } from "../config.ts";
+import { todayInChina } from "../dates.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { grantAfterPolicyFiles } from "../grants/grant-triggers.ts";
@@ -37,13 +38,15 @@ export async function serve(config: Config, options: { demoHouseholds?: number }
     host: "0.0.0.0",
     routes: [grantsCsvRoute],
   });
-  // The facts snapshots that departments' previews read, computed again in the background once
-  // the facts change, for the dates previewed within the last hour.
+  // The facts snapshots that departments' previews read, computed in the background for today
+  // (the preview's default date) and again once the facts change, for the dates previewed within
+  // the last hour.
   const refresher = startPreviewSnapshotRefresher(handle.db, {
     everyMs: 60_000,
     usedWithinMs: 3_600_000,
+    keepReady: () => [todayInChina(deps.now())],
     now: deps.now,
-    onRefresh: (dates) => logger.info({ dates }, "preview facts snapshots computed again"),
+    onRefresh: (dates) => logger.info({ dates }, "preview facts snapshots computed"),
     onError: (error) =>
       logger.error({ err: error }, "refreshing the preview facts snapshots failed"),
   });

@@ -11,6 +11,7 @@ import { insertHouseholds } from "../support/households.ts";
 
 const RECENT = "2025-09-01";
 const LONG_AGO = "2025-06-01";
+const READY = "2025-10-01";
 
 const snapshotOf = (db: Kysely<Database>, asOf: string) =>
   db.transaction().execute((trx) => factsSnapshotOf(trx, asOf));
@@ -57,28 +58,49 @@ describeEachEngine("refreshPreviewSnapshots", (getDb) => {
     expect(await householdsIn(db, await snapshotOf(db, LONG_AGO))).toBe(1);
   });
 
-  it("runs in the background until stopped", async () => {
+  it("keeps the dates asked for ready, previewed or not", async () => {
+    const { db } = getDb();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const before = await listed(db);
+    expect(await refreshPreviewSnapshots(db, hourAgo, [READY])).toEqual([READY]);
+    expect(await refreshPreviewSnapshots(db, hourAgo, [READY])).toEqual([]);
+    await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
+    // Not previewed within the hour but asked for: computed again, not dropped.
+    expect(await refreshPreviewSnapshots(db, hourAgo, [READY, LONG_AGO])).toEqual([
+      LONG_AGO,
+      RECENT,
+      READY,
+    ]);
+    const after = await listed(db);
+    expect(after[LONG_AGO]?.usedAt).toBe(before[LONG_AGO]?.usedAt);
+    expect(await householdsIn(db, after[READY]?.table ?? "")).toBe(1);
+  });
+
+  it("runs in the background, from its start until stopped", async () => {
     const { db } = getDb();
     const before = await listed(db);
     const refreshed: string[][] = [];
     const errors: unknown[] = [];
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const refresher = startPreviewSnapshotRefresher(db, {
       everyMs: 20,
       usedWithinMs: 3_600_000,
+      keepReady: () => [READY],
       now: () => new Date(),
       onRefresh: (dates) => refreshed.push(dates),
       onError: (error) => errors.push(error),
     });
     try {
+      // At once: the date asked for.
+      for (let waited = 0; refreshed.length === 0 && waited < 20_000; waited += 20) await sleep(20);
+      expect(refreshed).toEqual([[READY]]);
       await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
-      for (let waited = 0; refreshed.length === 0 && waited < 20_000; waited += 20) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      for (let waited = 0; refreshed.length === 1 && waited < 20_000; waited += 20) await sleep(20);
     } finally {
       await refresher.stop();
     }
     expect(errors).toEqual([]);
-    expect(refreshed).toEqual([[RECENT]]);
+    expect(refreshed).toEqual([[READY], [RECENT, READY]]);
     const after = await listed(db);
     expect(after[RECENT]?.table).not.toBe(before[RECENT]?.table);
     // Stopped: a later change is left to the next preview.
