@@ -17,6 +17,13 @@ const PREFIX = "facts_snapshot_";
 const dateLock = (asOf: string) =>
   sql`hashtext('facts_snapshot:' || current_schema()), (${asOf}::date - date '2000-01-01')`;
 
+/** Takes the date's lock if no other transaction holds it (never waits); says whether it did. */
+async function tryDateLock(trx: Kysely<Database>, asOf: string): Promise<boolean> {
+  const { rows } = await sql<{ free: boolean }>`
+    SELECT pg_try_advisory_xact_lock(${dateLock(asOf)}) AS free`.execute(trx);
+  return rows[0]?.free === true;
+}
+
 /**
  * Held shared by every transaction building a snapshot, until it ends; pruning takes it alone,
  * in a short transaction of its own. A snapshot is listed only when its transaction commits, and
@@ -124,9 +131,7 @@ export async function factsSnapshotOf(
  * it did not see. Returns whether it was dropped. In a transaction.
  */
 export async function dropSnapshotIfStale(trx: Kysely<Database>, asOf: string): Promise<boolean> {
-  const { rows } = await sql<{ free: boolean }>`
-    SELECT pg_try_advisory_xact_lock(${dateLock(asOf)}) AS free`.execute(trx);
-  if (!rows[0]?.free) return false;
+  if (!(await tryDateLock(trx, asOf))) return false;
   const listed = await listedSnapshot(trx, asOf, definitionOf(trx, asOf));
   if (!listed || listed.fresh) return false;
   await dropSnapshot(trx, asOf, listed.table_name);
@@ -152,9 +157,7 @@ async function dropUnused(trx: Kysely<Database>): Promise<void> {
     .limit(1_000)
     .execute();
   for (const { as_of, table_name } of surplus) {
-    const { rows } = await sql<{ free: boolean }>`
-      SELECT pg_try_advisory_xact_lock(${dateLock(as_of)}) AS free`.execute(trx);
-    if (rows[0]?.free) await dropSnapshot(trx, as_of, table_name);
+    if (await tryDateLock(trx, as_of)) await dropSnapshot(trx, as_of, table_name);
   }
 }
 
