@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import { executePrepared } from "../db/prepared-statements.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError, ConflictError, NotFoundError, UnauthenticatedError } from "../errors.ts";
-import { areaByCode, ZHENGZHOU_AREAS } from "../households/areas.ts";
+import { requireCountyCode } from "../households/areas.ts";
 import type { Principal, TokenRole } from "./principal.ts";
 
 export function hashToken(secret: string): string {
@@ -45,11 +45,8 @@ export async function createToken(
       "scopeCode",
     );
   }
-  if (input.role === "OPERATOR" && scope !== null && !areaByCode(scope)) {
-    throw new BadInputError(
-      `scope code "${scope}" is not a county-level area of Zhengzhou (GB/T 2260): one of ${ZHENGZHOU_AREAS.map((a) => `${a.code} ${a.name}`).join(", ")}; omit it for a city-wide operator`,
-      "scopeCode",
-    );
+  if (input.role === "OPERATOR" && scope !== null) {
+    requireCountyCode(scope, "scopeCode", "omit it for a city-wide operator");
   }
   if (input.role === "HOUSEHOLD" && scope) {
     const found = await db

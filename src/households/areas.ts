@@ -63,12 +63,19 @@ export function areaByCode(code: string): Area | undefined {
   return BY_CODE.get(code);
 }
 
-/** Refuses a code that is not a county-level area of Zhengzhou, naming the argument. */
-export function requireCountyCode(countyCode: string, argument = "countyCode"): void {
-  if (!areaByCode(countyCode)) {
-    throw new BadInputError(
-      `${argument} must be a county-level area of Zhengzhou (GB/T 2260), got "${countyCode}"`,
-      argument,
-    );
-  }
+/**
+ * Refuses a code that is not a county-level area of Zhengzhou, naming the argument and listing the
+ * areas; `otherwise` says what else the caller accepts.
+ */
+export function requireCountyCode(
+  countyCode: string,
+  argument = "countyCode",
+  otherwise?: string,
+): void {
+  if (areaByCode(countyCode)) return;
+  const areas = ZHENGZHOU_AREAS.map((a) => `${a.code} ${a.name}`).join(", ");
+  throw new BadInputError(
+    `${argument} "${countyCode}" is not a county-level area of Zhengzhou (GB/T 2260): one of ${areas}${otherwise ? `; ${otherwise}` : ""}`,
+    argument,
+  );
 }
