@@ -5,7 +5,7 @@ import { todayInChina } from "../dates.ts";
 import type { CategoryQuotaTable, Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { requireCountyCode } from "../households/areas.ts";
-import type { TypingCounts } from "../typing/run-typing.ts";
+import type { TypingCounts, TypingRunRow } from "../typing/run-typing.ts";
 import { latestYearlyRun } from "../typing/typing-queries.ts";
 import { writeCategoryAudit } from "./category-audit.ts";
 import { validityOf } from "./category-validity.ts";
@@ -19,32 +19,57 @@ const BASIS_POINTS_PER_UNIT = 10_000;
 
 export type CategoryQuotaRow = Selectable<CategoryQuotaTable>;
 
-export interface CountyQuota {
-  countyCode: string;
+/** A cap on recognitions, and how much of it the recognitions standing now use. */
+export interface QuotaCounts {
   /**
    * The finished YEARLY typing run (集中分型判定) of the latest as-of date (latestYearlyRun), or
    * null before the first one.
    */
   yearlyRun: { id: string; asOf: string } | null;
-  /** 成长型 plus 发展型 households typed in the county (typing_result.county_code) in that run. */
+  /** 成长型 plus 发展型 households typed in that run (in the county, or in every county). */
   base: number;
-  /** The county's share in 1/100 of a percent (500 = 5%). */
-  shareBasisPoints: number;
-  /** Whether the city set the share (otherwise the seed's 5%). */
-  shareSetByCity: boolean;
   /** 5%以内: the share of the base, rounded down. */
   limit: number;
   /**
-   * Recognitions made in the county (category_recognition.county_code) that stand on the date and
-   * are valid when a new one would start.
+   * Recognitions (of the county, or of every county) that stand on the date and are valid when a
+   * new one would start.
    */
   used: number;
   left: number;
 }
 
+/**
+ * A county's quota: its base counted by typing_result.county_code, its recognitions by
+ * category_recognition.county_code.
+ */
+export interface CountyQuota extends QuotaCounts {
+  countyCode: string;
+  /** The county's share in 1/100 of a percent (500 = 5%). */
+  shareBasisPoints: number;
+  /** Whether the city set the share (otherwise the seed's 5%). */
+  shareSetByCity: boolean;
+}
+
 /** "控制在…以内": never above the share, so rounded down (60 households at 5% → 3; 19 → 0). */
 export function quotaLimit(base: number, shareBasisPoints: number): number {
   return Math.floor((base * shareBasisPoints) / BASIS_POINTS_PER_UNIT);
+}
+
+/** The counts of a share of `base` in the yearly run `run`, `used` places of it taken. */
+function quotaCounts(
+  run: Pick<TypingRunRow, "id" | "as_of"> | undefined,
+  base: number,
+  shareBasisPoints: number,
+  used: number,
+): QuotaCounts {
+  const limit = quotaLimit(base, shareBasisPoints);
+  return {
+    yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
+    base,
+    limit,
+    used,
+    left: Math.max(0, limit - used),
+  };
 }
 
 /**
@@ -75,16 +100,11 @@ export async function countyQuota(
         : await cacheQuotaBase(db, countyCode, run.id);
   }
   const shareBasisPoints = row?.share_basis_points ?? DEFAULT_SHARE_BASIS_POINTS;
-  const limit = quotaLimit(base, shareBasisPoints);
   return {
     countyCode,
-    yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
-    base,
     shareBasisPoints,
     shareSetByCity: row?.share_basis_points != null,
-    limit,
-    used,
-    left: Math.max(0, limit - used),
+    ...quotaCounts(run, base, shareBasisPoints, used),
   };
 }
 
@@ -112,18 +132,10 @@ async function recognitionsInPlace(
 /**
  * The city-wide cap (三(二)1 数量应当控制在“成长型”和“发展型”个体工商户总数的5%以内): the city may
  * give counties different shares (统筹确定各区县（市）…的数量比例), but all the recognitions of the
- * city together stay within 5% of its 成长型 and 发展型 households in the yearly run.
+ * city together stay within 5% of its 成长型 and 发展型 households in the yearly run, whatever the
+ * counties' shares.
  */
-export interface CityQuota {
-  yearlyRun: { id: string; asOf: string } | null;
-  /** 成长型 plus 发展型 households typed in the run, every county. */
-  base: number;
-  /** 5% of the base, rounded down, whatever the counties' shares. */
-  limit: number;
-  /** Recognitions of every county that stand on the date and are valid when a new one would start. */
-  used: number;
-  left: number;
-}
+export type CityQuota = QuotaCounts;
 
 const QUOTA_TYPES = ["GROWTH", "DEVELOPMENT"];
 
@@ -147,14 +159,7 @@ export async function cityQuota(db: Kysely<Database>, date: string): Promise<Cit
           ).n,
         );
   }
-  const limit = quotaLimit(base, DEFAULT_SHARE_BASIS_POINTS);
-  return {
-    yearlyRun: run ? { id: run.id, asOf: run.as_of } : null,
-    base,
-    limit,
-    used,
-    left: Math.max(0, limit - used),
-  };
+  return quotaCounts(run, base, DEFAULT_SHARE_BASIS_POINTS, used);
 }
 
 /**

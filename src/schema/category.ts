@@ -38,6 +38,7 @@ import {
   type CountyQuota,
   cityQuota,
   countyQuota,
+  type QuotaCounts,
   setCategoryQuotaShare,
 } from "../categories/category-quota.ts";
 import {
@@ -223,53 +224,64 @@ function historyOf(ctx: Context, entity: CategoryEntity, id: string) {
   return categoryHistory(ctx.db, entity, id);
 }
 
-const QuotaRef = builder.objectRef<CountyQuota>("CategoryQuota").implement({
-  description:
-    "三(二)1 数量比例: the county's quota — 5% (or the share the city set) of its 成长型 plus 发展型 households in the latest yearly typing run, rounded down — and how much of it recognitions standing now use.",
-  fields: (t) => ({
-    countyCode: t.exposeString("countyCode"),
-    countyName: t.string({
-      nullable: true,
-      resolve: (q) => areaByCode(q.countyCode)?.name ?? null,
-    }),
+/** The schema's types, for field helpers shared by object types. */
+type SchemaTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** The fields a county's quota and the city's cap share; `of` names whose they are. */
+function quotaCountFields<Q extends QuotaCounts>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<SchemaTypes, Q>,
+  of: { households: string; recognitions: string },
+) {
+  return {
     yearlyRunId: t.id({ nullable: true, resolve: (q) => q.yearlyRun?.id ?? null }),
     yearlyRunAsOf: t.field({
       type: "Date",
       nullable: true,
       resolve: (q) => q.yearlyRun?.asOf ?? null,
     }),
-    base: t.exposeInt("base", {
-      description: "成长型 + 发展型 households of the county in that run.",
+    base: t.int({
+      description: `成长型 + 发展型 households of ${of.households} in that run.`,
+      resolve: (q) => q.base,
     }),
-    sharePercent: t.float({ resolve: (q) => q.shareBasisPoints / 100 }),
-    shareSetByCity: t.exposeBoolean("shareSetByCity"),
-    limit: t.exposeInt("limit"),
-    used: t.exposeInt("used", {
-      description: "Recognitions of the county standing today and still valid next 1 January.",
+    limit: t.int({ resolve: (q) => q.limit }),
+    used: t.int({
+      description: `Recognitions of ${of.recognitions} standing today and still valid next 1 January.`,
+      resolve: (q) => q.used,
     }),
-    left: t.exposeInt("left"),
-  }),
+    left: t.int({ resolve: (q) => q.left }),
+  };
+}
+
+const QuotaRef = builder.objectRef<CountyQuota>("CategoryQuota").implement({
+  description:
+    "三(二)1 数量比例: the county's quota — 5% (or the share the city set) of its 成长型 plus 发展型 households in the latest yearly typing run, rounded down — and how much of it recognitions standing now use.",
+  fields: (t) => {
+    // The run and base first, the counts last, with the county's share between (the order the
+    // schema lists them in).
+    const { limit, used, left, ...run } = quotaCountFields(t, {
+      households: "the county",
+      recognitions: "the county",
+    });
+    return {
+      countyCode: t.exposeString("countyCode"),
+      countyName: t.string({
+        nullable: true,
+        resolve: (q) => areaByCode(q.countyCode)?.name ?? null,
+      }),
+      ...run,
+      sharePercent: t.float({ resolve: (q) => q.shareBasisPoints / 100 }),
+      shareSetByCity: t.exposeBoolean("shareSetByCity"),
+      limit,
+      used,
+      left,
+    };
+  },
 });
 
 const CityQuotaRef = builder.objectRef<CityQuota>("CategoryCityQuota").implement({
   description:
     "三(二)1 数量应当控制在“成长型”和“发展型”个体工商户总数的5%以内: the city-wide cap — 5% of the city's 成长型 plus 发展型 households in the latest yearly typing run, rounded down — which approvals keep to whatever shares the counties were given.",
-  fields: (t) => ({
-    yearlyRunId: t.id({ nullable: true, resolve: (q) => q.yearlyRun?.id ?? null }),
-    yearlyRunAsOf: t.field({
-      type: "Date",
-      nullable: true,
-      resolve: (q) => q.yearlyRun?.asOf ?? null,
-    }),
-    base: t.exposeInt("base", {
-      description: "成长型 + 发展型 households of the city in that run.",
-    }),
-    limit: t.exposeInt("limit"),
-    used: t.exposeInt("used", {
-      description: "Recognitions of every county standing today and still valid next 1 January.",
-    }),
-    left: t.exposeInt("left"),
-  }),
+  fields: (t) => quotaCountFields(t, { households: "the city", recognitions: "every county" }),
 });
 
 const VisitRef = builder.objectRef<CategoryVisitRow>("CategoryVisit").implement({
