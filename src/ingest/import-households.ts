@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
+import { arrayLiteral } from "../db/array-literal.ts";
 import type { Database } from "../db/types.ts";
 import { BadInputError } from "../errors.ts";
 import { beginFirstLoad } from "./first-load.ts";
@@ -191,7 +192,8 @@ function repeatedUscc(where: string): FieldError {
 
 /** The columns of `household` that come from the record, as one unnest(...) of arrays. */
 function householdRows(records: HouseholdRecord[], hashes: string[]) {
-  const col = <T>(pick: (r: HouseholdRecord) => T): T[] => records.map(pick);
+  const col = (pick: (r: HouseholdRecord) => string | boolean | null) =>
+    arrayLiteral(records.map(pick));
   return sql`unnest(
       ${col((r) => r.uscc)}::text[], ${col((r) => r.name)}::text[],
       ${col((r) => r.proprietor.idHash)}::text[], ${col((r) => r.proprietor.name ?? null)}::text[],
@@ -200,7 +202,7 @@ function householdRows(records: HouseholdRecord[], hashes: string[]) {
       ${col((r) => r.industryCode ?? null)}::text[], ${col((r) => r.registeredOn)}::date[],
       ${col((r) => r.status)}::text[], ${col((r) => r.annualReports.join(","))}::text[],
       ${col((r) => r.abnormalListed)}::bool[], ${col((r) => r.seriousViolationListed)}::bool[],
-      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[], ${hashes}::text[]
+      ${col((r) => r.taxAbnormal)}::bool[], ${col((r) => r.seasonal)}::bool[], ${arrayLiteral(hashes)}::text[]
     ) AS t(uscc, name, id_hash, proprietor_name, groups, dishonest, county, industry,
       registered, status, reports, abnormal, serious, tax_abnormal, seasonal, hash)`;
 }
@@ -249,7 +251,7 @@ async function writeBatch(
     const { rows } = await sql<{ uscc: string; record_hash: string; repeated: boolean }>`
       WITH present AS (
         SELECT uscc, record_hash, imported_at = now() AS written_now
-        FROM household WHERE uscc = ANY(${existing.map((p) => p.record.uscc)}::text[])),
+        FROM household WHERE uscc = ANY(${arrayLiteral(existing.map((p) => p.record.uscc))}::text[])),
       first_seen AS (
         INSERT INTO household_import_seen (uscc)
         SELECT uscc FROM present WHERE NOT written_now
@@ -314,7 +316,10 @@ async function writeBatch(
       WHERE household.uscc = t.uscc`.execute(trx);
     const usccs = changed.map((p) => p.record.uscc);
     for (const table of ["household_year", "household_suspension", "household_penalty"] as const) {
-      await trx.deleteFrom(table).where(sql<boolean>`uscc = ANY(${usccs}::text[])`).execute();
+      await trx
+        .deleteFrom(table)
+        .where(sql<boolean>`uscc = ANY(${arrayLiteral(usccs)}::text[])`)
+        .execute();
     }
   }
   await insertChildren(
@@ -358,19 +363,25 @@ async function insertChildren(trx: Transaction<Database>, records: HouseholdReco
   if (years.uscc.length > 0) {
     await sql`
       INSERT INTO household_year (uscc, year, tax_paid, insured_employees, revenue)
-      SELECT * FROM unnest(${years.uscc}::text[], ${years.year}::smallint[],
-        ${years.tax}::float8[], ${insured}::int[], ${revenue}::float8[])`.execute(trx);
+      SELECT * FROM unnest(${arrayLiteral(years.uscc)}::text[], ${arrayLiteral(years.year)}::smallint[],
+        ${arrayLiteral(years.tax)}::float8[], ${arrayLiteral(insured)}::int[], ${arrayLiteral(revenue)}::float8[])`.execute(
+      trx,
+    );
   }
   if (suspensions.uscc.length > 0) {
     await sql`
       INSERT INTO household_suspension (uscc, seq, from_on, to_on)
-      SELECT * FROM unnest(${suspensions.uscc}::text[], ${suspensions.seq}::smallint[],
-        ${suspensions.from}::date[], ${suspensionTo}::date[])`.execute(trx);
+      SELECT * FROM unnest(${arrayLiteral(suspensions.uscc)}::text[], ${arrayLiteral(suspensions.seq)}::smallint[],
+        ${arrayLiteral(suspensions.from)}::date[], ${arrayLiteral(suspensionTo)}::date[])`.execute(
+      trx,
+    );
   }
   if (penalties.uscc.length > 0) {
     await sql`
       INSERT INTO household_penalty (uscc, seq, decided_on, kind, repaired_on)
-      SELECT * FROM unnest(${penalties.uscc}::text[], ${penalties.seq}::smallint[],
-        ${penalties.decided}::date[], ${penaltyKind}::text[], ${repaired}::date[])`.execute(trx);
+      SELECT * FROM unnest(${arrayLiteral(penalties.uscc)}::text[], ${arrayLiteral(penalties.seq)}::smallint[],
+        ${arrayLiteral(penalties.decided)}::date[], ${arrayLiteral(penaltyKind)}::text[], ${arrayLiteral(repaired)}::date[])`.execute(
+      trx,
+    );
   }
 }
