@@ -95,12 +95,17 @@ describeEachEngine("refreshPreviewSnapshots", (getDb) => {
       for (let waited = 0; refreshed.length === 0 && waited < 20_000; waited += 20) await sleep(20);
       expect(refreshed).toEqual([[READY]]);
       await insertHouseholds(db, [{ uscc: "92410102MA00000011" }]);
-      for (let waited = 0; refreshed.length === 1 && waited < 20_000; waited += 20) await sleep(20);
+      const changedSince = () => refreshed.slice(1).flat();
+      for (let waited = 0; !changedSince().includes(RECENT) && waited < 20_000; waited += 20) {
+        await sleep(20);
+      }
     } finally {
       await refresher.stop();
     }
     expect(errors).toEqual([]);
-    expect(refreshed).toEqual([[READY], [RECENT, READY]]);
+    // A tick under way when the insert committed found RECENT fresh and READY stale (dates are
+    // looked at in order); the next one computes RECENT again. Either way both are computed again.
+    expect(new Set(refreshed.slice(1).flat())).toEqual(new Set([RECENT, READY]));
     const after = await listed(db);
     expect(after[RECENT]?.table).not.toBe(before[RECENT]?.table);
     // Stopped: a later change is left to the next preview.
