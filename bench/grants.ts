@@ -9,10 +9,10 @@
 // SELECT per version compiled from the rules, with its outbox CTE — then a repeat run (nothing
 // new to grant), then the same for the reference: the 25 statements written by hand over the base
 // tables, with the same columns, facts jsonb and events; before it, the same statements bare, as
-// the issue words its reference: the grants' rows only, without their facts or events. All run
-// two statements at a time. The ledgers of ours and the reference must be equal. PostgreSQL: BENCH_DATABASE_URL or
-// postgres://postgres@127.0.0.1:5432/grants_bench (created when absent). PGlite: a data folder
-// under /tmp.
+// the target words its reference: the grants' rows only, without their facts or events. All run
+// two statements at a time. The ledgers of ours and the reference must be equal. PostgreSQL:
+// BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/grants_bench (created when absent).
+// PGlite: a data folder under /tmp.
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type Kysely, sql } from "kysely";
