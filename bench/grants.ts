@@ -130,7 +130,7 @@ async function runOurs(db: Kysely<Database>): Promise<Timed> {
 }
 
 /**
- * The 25 hand-written statements; `bare`: only the grants' rows, as the issue words its reference
+ * The 25 hand-written statements; `bare`: only the grants' rows, as the target words its reference
  * (no facts kept, no outbox events), to show what the ledger's facts and events cost.
  */
 async function runReference(db: Kysely<Database>, bare = false): Promise<Timed> {

@@ -9,7 +9,7 @@
 //   1. the reference: psql `\copy` of the same lines into a one-column text table, no index;
 //   2. `zhixiang import households FILE` into the empty schema (all new);
 //   3. the same file again (all unchanged: the idempotent re-import);
-//   4. the issue's reference: \copy of the households the import stored into one flat table.
+//   4. the target's reference: \copy of the households the import stored into one flat table.
 // Each import runs as a child process under /usr/bin/time -v, which gives its peak RSS; the rate
 // is the one the command reports for the import itself (start-up and migrations excluded).
 // Then the same on PGlite (a data folder under /tmp) with the first --pglite-households lines.
@@ -182,7 +182,7 @@ function sqlReference(url: string): number {
 }
 
 /**
- * The issue's reference: plain COPY of the same households into one flat table. The rows the
+ * The target's reference: plain COPY of the same households into one flat table. The rows the
  * import stored are written out as COPY text (the household table's columns, one row a
  * household), then \copy'd into a table of the same columns without index.
  */
