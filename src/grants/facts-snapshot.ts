@@ -57,7 +57,7 @@ export async function dropFactsSnapshot(db: Kysely<Database>, table: string): Pr
 export async function dropStaleSnapshots(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ table: string }>`
     SELECT t.tablename AS table FROM pg_tables t
-    WHERE t.schemaname = current_schema() AND t.tablename LIKE ${`${PREFIX.replaceAll("_", "\\_")}%`}
+    WHERE t.schemaname = current_schema() AND starts_with(t.tablename, ${PREFIX})
       AND NOT EXISTS (
         SELECT 1 FROM grant_run r
         WHERE replace(r.id::text, '-', '') = substr(t.tablename, ${PREFIX.length + 1})

@@ -169,7 +169,7 @@ async function dropUnused(trx: Kysely<Database>): Promise<void> {
 export async function dropUnlistedSnapshots(trx: Kysely<Database>): Promise<number> {
   const unlisted = await sql<{ name: string }>`
     SELECT t.tablename AS name FROM pg_tables t
-    WHERE t.schemaname = current_schema() AND t.tablename LIKE ${`${PREFIX.replaceAll("_", "\\_")}%`}
+    WHERE t.schemaname = current_schema() AND starts_with(t.tablename, ${PREFIX})
       AND NOT EXISTS (SELECT 1 FROM facts_snapshot s WHERE s.table_name = t.tablename)`.execute(
     trx,
   );

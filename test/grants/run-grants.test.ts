@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { beforeEach, expect, it } from "vitest";
+import { snapshotTableOf } from "../../src/grants/facts-snapshot.ts";
 import { readGrantEvents } from "../../src/grants/grant-events.ts";
 import { listGrants } from "../../src/grants/grant-queries.ts";
 import { runGrants } from "../../src/grants/run-grants.ts";
@@ -229,6 +230,31 @@ describeEachEngine("runGrants", (getDb) => {
       after: { xid: first?.xid ?? "", seq: first?.seq ?? 0 },
     });
     expect(rest.map((e) => e.seq)).toEqual([second?.seq]);
+  });
+
+  it("drops the facts snapshots that runs left behind, not that of a run under way", async () => {
+    const { db } = getDb();
+    await publishTestPolicy(db, {
+      code: "TEST_LEFT_BEHIND",
+      rule: GROWTH_REVENUE_RULE,
+      examples: GROWTH_REVENUE_EXAMPLES,
+    });
+    const underWay = await db
+      .insertInto("grant_run")
+      .values({ as_of: "2025-08-01", trigger: "MANUAL", created_by: "test" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const kept = snapshotTableOf(underWay.id);
+    const leftBehind = snapshotTableOf("00000000-0000-4000-8000-000000000001");
+    // Not a snapshot's name: "_" in the prefix is a character, not a wildcard.
+    const alike = "grant_factsx";
+    for (const table of [kept, leftBehind, alike]) {
+      await sql`CREATE TABLE ${sql.table(table)} (uscc text)`.execute(db);
+    }
+    await runGrants(db, { ...RUN, asOf: "2025-08-01" });
+    const { rows } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables
+      WHERE schemaname = current_schema() AND tablename LIKE 'grant\\_facts%' ORDER BY 1`.execute(db);
+    expect(rows.map((r) => r.name)).toEqual([kept, alike].sort());
   });
 
   it("refuses to delete or change a grant in the database", async () => {
