@@ -253,7 +253,9 @@ describeEachEngine("runGrants", (getDb) => {
     }
     await runGrants(db, { ...RUN, asOf: "2025-08-01" });
     const { rows } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables
-      WHERE schemaname = current_schema() AND tablename LIKE 'grant\\_facts%' ORDER BY 1`.execute(db);
+      WHERE schemaname = current_schema() AND tablename LIKE 'grant\\_facts%' ORDER BY 1`.execute(
+      db,
+    );
     expect(rows.map((r) => r.name)).toEqual([kept, alike].sort());
   });
 
