@@ -10,9 +10,10 @@
 // new to grant), then the same for the reference: the 25 statements written by hand over the base
 // tables, with the same columns, facts jsonb and events; before it, the same statements bare, as
 // the target words its reference: the grants' rows only, without their facts or events. All run
-// two statements at a time. The ledgers of ours and the reference must be equal. PostgreSQL:
-// BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/grants_bench (created when absent).
-// PGlite: a data folder under /tmp.
+// two statements at a time. The ledgers of ours and the reference must be equal. Last, the bare
+// statements one at a time, each timed, as the target quotes them ("about 0.1 to 0.6 s each").
+// PostgreSQL: BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/grants_bench (created when
+// absent). PGlite: a data folder under /tmp.
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type Kysely, sql } from "kysely";
@@ -117,6 +118,13 @@ interface Timed {
   granted: number;
 }
 
+/** One reference statement, timed. */
+interface Each {
+  code: string;
+  ms: number;
+  granted: number;
+}
+
 /** A grant run of the service (runGrants), timed. */
 async function runOurs(db: Kysely<Database>): Promise<Timed> {
   const started = performance.now();
@@ -133,7 +141,12 @@ async function runOurs(db: Kysely<Database>): Promise<Timed> {
  * The 25 hand-written statements; `bare`: only the grants' rows, as the target words its reference
  * (no facts kept, no outbox events), to show what the ledger's facts and events cost.
  */
-async function runReference(db: Kysely<Database>, bare = false): Promise<Timed> {
+async function runReference(
+  db: Kysely<Database>,
+  bare = false,
+  concurrency = CONCURRENCY,
+  each: Each[] = [],
+): Promise<Timed> {
   const versions = (await policiesInForce(db, AS_OF)).filter((v) => v.mode === "AUTO");
   const started = performance.now();
   const run = await db
@@ -167,12 +180,16 @@ async function runReference(db: Kysely<Database>, bare = false): Promise<Timed> 
   let granted = 0;
   let next = 0;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < work.length) {
-        const statement = work[next++];
+        const at = next++;
+        const statement = work[at];
         if (!statement) break;
+        const begun = performance.now();
         const { rows } = await statement.execute(db);
-        granted += (rows[0] as { granted: number }).granted;
+        const n = (rows[0] as { granted: number }).granted;
+        each.push({ code: versions[at]?.code ?? "", ms: performance.now() - begun, granted: n });
+        granted += n;
       }
     }),
   );
@@ -294,6 +311,20 @@ async function main() {
     ].join("\n"),
   );
   await sql`DROP TABLE IF EXISTS bench_ours`.execute(db);
+
+  // The target gives the reference's statements as "about 0.1 to 0.6 s each": the bare ones,
+  // one at a time into an empty ledger, show what each takes here and how much it grants.
+  const each: Each[] = [];
+  await emptyLedger(db);
+  await runReference(db, true, 1, each);
+  each.sort((a, b) => a.ms - b.ms);
+  const seconds = (e: Each | undefined) => ((e?.ms ?? Number.NaN) / 1000).toFixed(2);
+  console.log(
+    `bare statements one at a time: ${seconds(each[0])} to ${seconds(each.at(-1))} s each (median ${seconds(each[Math.floor(each.length / 2)])} s), ${(each.reduce((sum, e) => sum + e.ms, 0) / 1000).toFixed(2)} s in all; the longest:`,
+  );
+  for (const e of each.slice(-5).reverse()) {
+    console.log(`  ${e.code.padEnd(28)} ${seconds(e)} s  ${e.granted} grants`);
+  }
   await handle.close();
 }
 
