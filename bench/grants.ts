@@ -137,15 +137,22 @@ async function runOurs(db: Kysely<Database>): Promise<Timed> {
   return { ms: performance.now() - started, granted: run.granted };
 }
 
-/**
- * The 25 hand-written statements; `bare`: only the grants' rows, as the target words its reference
- * (no facts kept, no outbox events), to show what the ledger's facts and events cost.
- */
+interface ReferenceOptions {
+  /**
+   * Only the grants' rows, as the target words its reference (no facts kept, no outbox events), to
+   * show what the ledger's facts and events cost.
+   */
+  bare?: boolean;
+  /** Statements at a time (two, as the run goes, unless said). */
+  concurrency?: number;
+  /** Receives each statement, timed. */
+  each?: Each[];
+}
+
+/** The 25 hand-written statements. */
 async function runReference(
   db: Kysely<Database>,
-  bare = false,
-  concurrency = CONCURRENCY,
-  each: Each[] = [],
+  { bare = false, concurrency = CONCURRENCY, each = [] }: ReferenceOptions = {},
 ): Promise<Timed> {
   const versions = (await policiesInForce(db, AS_OF)).filter((v) => v.mode === "AUTO");
   const started = performance.now();
@@ -275,7 +282,7 @@ async function main() {
 
     // The bare statements before the reference, so that the reference's ledger and events are
     // the ones compared and counted below.
-    const bareRun = await firstAndRepeat(db, (d) => runReference(d, true));
+    const bareRun = await firstAndRepeat(db, (d) => runReference(d, { bare: true }));
     if (bareRun.first.granted !== grantedOurs) {
       throw new Error(`the bare statements granted ${bareRun.first.granted}`);
     }
@@ -316,14 +323,15 @@ async function main() {
   // one at a time into an empty ledger, show what each takes here and how much it grants.
   const each: Each[] = [];
   await emptyLedger(db);
-  await runReference(db, true, 1, each);
+  await runReference(db, { bare: true, concurrency: 1, each });
   each.sort((a, b) => a.ms - b.ms);
-  const seconds = (e: Each | undefined) => ((e?.ms ?? Number.NaN) / 1000).toFixed(2);
+  const seconds = (ms: number | undefined) => ((ms ?? Number.NaN) / 1000).toFixed(2);
+  const ms = each.map((e) => e.ms);
   console.log(
-    `bare statements one at a time: ${seconds(each[0])} to ${seconds(each.at(-1))} s each (median ${seconds(each[Math.floor(each.length / 2)])} s), ${(each.reduce((sum, e) => sum + e.ms, 0) / 1000).toFixed(2)} s in all; the longest:`,
+    `bare statements one at a time: ${seconds(ms[0])} to ${seconds(ms.at(-1))} s each (median ${seconds(median(ms))} s), ${seconds(ms.reduce((sum, m) => sum + m, 0))} s in all; the longest:`,
   );
   for (const e of each.slice(-5).reverse()) {
-    console.log(`  ${e.code.padEnd(28)} ${seconds(e)} s  ${e.granted} grants`);
+    console.log(`  ${e.code.padEnd(28)} ${seconds(e.ms)} s  ${e.granted} grants`);
   }
   await handle.close();
 }
